@@ -1,0 +1,85 @@
+/**
+ * FusedConv2D's epilogue on raw Float32Arrays: add the bias, then apply the
+ * activation, exactly as tfjs defines both (its cpu backend's Add then
+ * relu/relu6/elu/leakyrelu/prelu/sigmoid), in one pass over the output.
+ *
+ * Bias and prelu alpha broadcast against the output like tfjs's Add and Prelu;
+ * in NCHW a 1-D operand of length outC (≠ 1) lines up with the channel axis,
+ * as tfjs's FusedConv2D does.
+ */
+import { KernelInputError } from './geometry';
+
+export type Activation = 'linear' | 'relu' | 'prelu' | 'elu' | 'relu6' | 'leakyrelu' | 'sigmoid';
+
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'prelu', 'elu', 'relu6', 'leakyrelu', 'sigmoid'];
+
+/** A broadcast operand: its values and, per output axis, the stride to step by (0 on broadcast axes). */
+export interface Broadcast {
+  values: Float32Array;
+  strides: [number, number, number, number];
+}
+
+/**
+ * Lines `shape` up against the 4-D output shape (right-aligned, NCHW 1-D
+ * special case) and returns per-axis strides, or throws naming the operand.
+ */
+export function broadcastTo(
+  kernel: string, name: string, values: Float32Array, shape: number[], outShape: number[], channelsLast: boolean,
+): Broadcast {
+  let aligned = shape;
+  if (!channelsLast && shape.length === 1 && shape[0] !== 1) aligned = [shape[0], 1, 1];
+  if (aligned.length > 4) {
+    throw new KernelInputError(kernel, `${name} of shape [${shape}] has more dimensions than the output [${outShape}]`);
+  }
+  const full = [...new Array(4 - aligned.length).fill(1), ...aligned];
+  const strides: [number, number, number, number] = [0, 0, 0, 0];
+  let stride = 1;
+  for (let axis = 3; axis >= 0; axis--) {
+    if (full[axis] !== 1 && full[axis] !== outShape[axis]) {
+      throw new KernelInputError(kernel,
+        `${name} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
+    }
+    strides[axis] = full[axis] === 1 ? 0 : stride;
+    stride *= full[axis];
+  }
+  return { values, strides };
+}
+
+/** tfjs's activations, value by value (cpu backend definitions, NaN handling included). */
+function activate(v: number, activation: Activation, alpha: number, leakyreluAlpha: number): number {
+  switch (activation) {
+    case 'linear': return v;
+    case 'relu': return Math.max(0, v);
+    case 'relu6': return Math.min(Math.max(0, v), 6);
+    case 'elu': return v >= 0 ? v : Math.exp(v) - 1;
+    case 'leakyrelu': return v < 0 ? leakyreluAlpha * v : v;
+    case 'prelu': return v < 0 ? alpha * v : v;
+    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+  }
+}
+
+/** y = activation(y + bias) in place; y has the 4-D shape `outShape`. */
+export function applyEpilogue(
+  y: Float32Array, outShape: number[], bias: Broadcast | null,
+  activation: Activation, preluAlpha: Broadcast | null, leakyreluAlpha: number,
+): void {
+  const [d0, d1, d2, d3] = outShape;
+  const bs = bias?.strides ?? [0, 0, 0, 0];
+  const as = preluAlpha?.strides ?? [0, 0, 0, 0];
+  const bv = bias?.values;
+  const av = preluAlpha?.values;
+  let i = 0;
+  for (let a = 0; a < d0; a++) {
+    for (let b = 0; b < d1; b++) {
+      for (let c = 0; c < d2; c++) {
+        let bi = a * bs[0] + b * bs[1] + c * bs[2];
+        let ai = a * as[0] + b * as[1] + c * as[2];
+        for (let d = 0; d < d3; d++, i++, bi += bs[3], ai += as[3]) {
+          // The sum is rounded to float32 before the activation, as tfjs's separate Add is.
+          const v = bv ? Math.fround(y[i] + bv[bi]) : y[i];
+          y[i] = activate(v, activation, av ? av[ai] : 0, leakyreluAlpha);
+        }
+      }
+    }
+  }
+}

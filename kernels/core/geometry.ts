@@ -1,0 +1,203 @@
+/**
+ * Geometry shared by every kernel, always taken from tfjs's own
+ * `backend_util.computeConv2DInfo` / `computePool2DInfo` so that padding,
+ * rounding and the other quirks match the builtins exactly — plus the input
+ * checks that turn bad attributes into clear errors naming the kernel.
+ */
+import { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+
+type Conv2DInfo = backend_util.Conv2DInfo;
+type Pair = number | [number, number];
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+/** The numbers the im2col/col2im loops need, with the chapter's names. */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  /** NHWC (true) or NCHW (false). */
+  channelsLast: boolean;
+}
+
+export function geometryOf(info: Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    filterH: info.filterHeight,
+    filterW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    channelsLast: info.dataFormat === 'channelsLast',
+  };
+}
+
+/** Columns of the im2col matrix: filterH · filterW · inC, ordered (fh, fw, c) like tfjs filters. */
+export function colWidth(g: ConvGeometry): number {
+  return g.filterH * g.filterW * g.inC;
+}
+
+/** Rows of the im2col matrix: one per output pixel, ordered (n, oh, ow). */
+export function colRows(g: ConvGeometry): number {
+  return g.batch * g.outH * g.outW;
+}
+
+export class KernelInputError extends Error {
+  constructor(kernel: string, message: string) {
+    super(`tfjs-im2col ${kernel}: ${message}`);
+    this.name = 'KernelInputError';
+  }
+}
+
+function fail(kernel: string, message: string): never {
+  throw new KernelInputError(kernel, message);
+}
+
+export function checkFloat32(kernel: string, name: string, t: TensorInfo): void {
+  if (t.dtype !== 'float32') {
+    fail(kernel, `${name} must be float32, got dtype '${t.dtype}'`);
+  }
+}
+
+export function checkRank(kernel: string, name: string, shape: number[], rank: number): void {
+  if (shape.length !== rank) {
+    fail(kernel, `${name} must be rank ${rank}, got shape [${shape}]`);
+  }
+}
+
+export function checkNotEmpty(kernel: string, name: string, shape: number[]): void {
+  if (shape.some((d) => d === 0)) {
+    fail(kernel, `${name} has a zero-size dimension: shape [${shape}]`);
+  }
+}
+
+function checkPositiveInts(kernel: string, name: string, value: Pair | undefined): void {
+  if (value === undefined) return;
+  const values = typeof value === 'number' ? [value] : value;
+  if (!Array.isArray(values) || values.length === 0 ||
+      values.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) {
+    fail(kernel, `${name} must be positive integers, got ${JSON.stringify(value)}`);
+  }
+}
+
+function checkPad(kernel: string, pad: Pad): void {
+  if (pad === 'same' || pad === 'valid') return;
+  if (typeof pad === 'number') {
+    if (!Number.isInteger(pad) || pad < 0) {
+      fail(kernel, `pad must be 'same', 'valid', a non-negative integer or explicit padding, got ${pad}`);
+    }
+    return;
+  }
+  if (!Array.isArray(pad) || pad.length !== 4 ||
+      pad.some((p) => !Array.isArray(p) || p.length !== 2 ||
+        p.some((v) => !Number.isInteger(v) || v < 0))) {
+    fail(kernel, `explicit pad must be 4 pairs of non-negative integers, got ${JSON.stringify(pad)}`);
+  }
+}
+
+function checkOutput(kernel: string, info: Conv2DInfo): void {
+  if (!(info.outHeight > 0 && info.outWidth > 0)) {
+    fail(kernel, `output would be empty (outH ${info.outHeight}, outW ${info.outWidth}) for input ` +
+      `[${info.inShape}], filter ${info.filterHeight}x${info.filterWidth}`);
+  }
+}
+
+export function checkShapeEquals(kernel: string, name: string, actual: number[], expected: number[]): void {
+  if (!sameShape(actual, expected)) {
+    fail(kernel, `${name} must have shape [${expected}], got [${actual}]`);
+  }
+}
+
+/**
+ * The geometry for `rounding`, checked against dy's shape when one is given
+ * (backprop kernels). tfjs's conv2d and avgPool gradients drop dimRoundingMode,
+ * so with a numeric pad and no rounding mode, the geometry can disagree with
+ * dy; the rounding mode that reproduces dy's shape is then the forward's own.
+ */
+function withRoundingFor(
+  kernel: string, dyShape: number[] | undefined, pad: Pad, rounding: Rounding,
+  compute: (rounding: Rounding) => Conv2DInfo,
+): Conv2DInfo {
+  const info = compute(rounding);
+  if (dyShape === undefined || sameShape(info.outShape, dyShape)) return info;
+  if (typeof pad === 'number' && rounding === undefined) {
+    for (const mode of ['floor', 'round', 'ceil'] as const) {
+      const candidate = compute(mode);
+      if (sameShape(candidate.outShape, dyShape)) return candidate;
+    }
+  }
+  return fail(kernel, `dy must have shape [${info.outShape}], got [${dyShape}]`);
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Checks a convolution's inputs and returns tfjs's Conv2DInfo for them.
+ * `xShape` is the input image shape, `filterShape` [filterH, filterW, inC, outC];
+ * backprop kernels pass dy's shape, which the geometry must reproduce.
+ */
+export function convInfoFor(
+  kernel: string, xShape: number[], filterShape: number[],
+  strides: Pair, dilations: Pair, pad: Pad, dimRoundingMode: Rounding, dataFormat: 'NHWC' | 'NCHW',
+  dyShape?: number[],
+): Conv2DInfo {
+  checkRank(kernel, 'input', xShape, 4);
+  checkRank(kernel, 'filter', filterShape, 4);
+  checkNotEmpty(kernel, 'input', xShape);
+  checkNotEmpty(kernel, 'filter', filterShape);
+  if (dataFormat !== 'NHWC' && dataFormat !== 'NCHW') {
+    fail(kernel, `dataFormat must be 'NHWC' or 'NCHW', got '${dataFormat}'`);
+  }
+  checkPositiveInts(kernel, 'strides', strides);
+  checkPositiveInts(kernel, 'dilations', dilations);
+  checkPad(kernel, pad);
+  const inC = dataFormat === 'NHWC' ? xShape[3] : xShape[1];
+  if (inC !== filterShape[2]) {
+    fail(kernel, `input has ${inC} channels but the filter expects ${filterShape[2]} ` +
+      `(input [${xShape}], filter [${filterShape}], ${dataFormat})`);
+  }
+  const info = withRoundingFor(kernel, dyShape, pad, dimRoundingMode, (rounding) => backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    strides, dilations, pad, rounding, false, backend_util.convertConv2DDataFormat(dataFormat)));
+  checkOutput(kernel, info);
+  return info;
+}
+
+/** Checks a pooling's inputs (NHWC, as tfjs pools are) and returns tfjs's Conv2DInfo. */
+export function poolInfoFor(
+  kernel: string, xShape: number[], filterSize: Pair, strides: Pair, pad: Pad, dimRoundingMode: Rounding,
+  dyShape?: number[],
+): Conv2DInfo {
+  checkRank(kernel, 'input', xShape, 4);
+  checkNotEmpty(kernel, 'input', xShape);
+  checkPositiveInts(kernel, 'filterSize', filterSize);
+  checkPositiveInts(kernel, 'strides', strides);
+  checkPad(kernel, pad);
+  const info = withRoundingFor(kernel, dyShape, pad, dimRoundingMode, (rounding) => backend_util.computePool2DInfo(
+    xShape as [number, number, number, number], filterSize, strides, 1, pad, rounding));
+  checkOutput(kernel, info);
+  return info;
+}

@@ -1,0 +1,22 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { Conv2D, Conv2DAttrs, Conv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { convForward } from '../core/conv';
+import { convInfoFor, geometryOf } from '../core/geometry';
+import { float32Values } from './util';
+
+export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; attrs: Conv2DAttrs }): TensorInfo {
+  const { inputs: { x, filter }, backend, attrs } = args;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
+  const xValues = float32Values(Conv2D, 'x', backend, x!);
+  const filterValues = float32Values(Conv2D, 'filter', backend, filter!);
+  const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  convForward(xValues, filterValues, geometryOf(info), y);
+  return backend.makeTensorInfo(info.outShape, 'float32', y);
+}
+
+export const conv2DConfig: KernelConfig = {
+  kernelName: Conv2D,
+  backendName: 'cpu',
+  kernelFunc: conv2D as unknown as KernelFunc,
+};

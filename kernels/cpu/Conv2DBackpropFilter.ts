@@ -1,0 +1,26 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo, util,
+} from '@tensorflow/tfjs-core';
+import { convBackpropFilter } from '../core/conv';
+import { convInfoFor, geometryOf } from '../core/geometry';
+import { float32Values } from './util';
+
+export function conv2DBackpropFilter(
+  args: { inputs: Conv2DBackpropFilterInputs; backend: MathBackendCPU; attrs: Conv2DBackpropFilterAttrs },
+): TensorInfo {
+  const { inputs: { x, dy }, backend, attrs } = args;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const xValues = float32Values(Conv2DBackpropFilter, 'x', backend, x!);
+  const dyValues = float32Values(Conv2DBackpropFilter, 'dy', backend, dy!);
+  const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
+  const dW = new Float32Array(util.sizeFromShape(filterShape));
+  convBackpropFilter(xValues, dyValues, geometryOf(info), dW);
+  return backend.makeTensorInfo(filterShape, 'float32', dW);
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'cpu',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

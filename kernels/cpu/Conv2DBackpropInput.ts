@@ -1,0 +1,26 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  Conv2DBackpropInput, Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, KernelConfig, KernelFunc, TensorInfo, util,
+} from '@tensorflow/tfjs-core';
+import { convBackpropInput } from '../core/conv';
+import { convInfoFor, geometryOf } from '../core/geometry';
+import { float32Values } from './util';
+
+export function conv2DBackpropInput(
+  args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs },
+): TensorInfo {
+  const { inputs: { dy, filter }, backend, attrs } = args;
+  const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const dyValues = float32Values(Conv2DBackpropInput, 'dy', backend, dy!);
+  const filterValues = float32Values(Conv2DBackpropInput, 'filter', backend, filter!);
+  const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
+  const dx = new Float32Array(util.sizeFromShape(info.inShape));
+  convBackpropInput(dyValues, filterValues, geometryOf(info), dx);
+  return backend.makeTensorInfo(info.inShape, 'float32', dx);
+}
+
+export const conv2DBackpropInputConfig: KernelConfig = {
+  kernelName: Conv2DBackpropInput,
+  backendName: 'cpu',
+  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
+};

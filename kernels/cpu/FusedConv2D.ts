@@ -1,0 +1,42 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { FusedConv2D, FusedConv2DAttrs, FusedConv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { convForward } from '../core/conv';
+import { ACTIVATIONS, applyEpilogue, broadcastTo } from '../core/epilogue';
+import { convInfoFor, geometryOf, KernelInputError } from '../core/geometry';
+import { float32Values } from './util';
+
+export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBackendCPU; attrs: FusedConv2DAttrs }): TensorInfo {
+  const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
+  const { strides, pad, dataFormat, dilations, dimRoundingMode, leakyreluAlpha } = attrs;
+  const activation = attrs.activation ?? 'linear';
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new KernelInputError(FusedConv2D, `unknown activation '${activation}' (valid: ${ACTIVATIONS.join(', ')})`);
+  }
+  if (activation === 'prelu' && !preluActivationWeights) {
+    throw new KernelInputError(FusedConv2D, `activation 'prelu' needs preluActivationWeights`);
+  }
+  const xValues = float32Values(FusedConv2D, 'x', backend, x!);
+  const filterValues = float32Values(FusedConv2D, 'filter', backend, filter!);
+  const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
+  const channelsLast = info.dataFormat === 'channelsLast';
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  convForward(xValues, filterValues, geometryOf(info), y);
+  const biasB = bias
+    ? broadcastTo(FusedConv2D, 'bias', float32Values(FusedConv2D, 'bias', backend, bias), bias.shape, info.outShape, channelsLast)
+    : null;
+  const alphaB = activation === 'prelu'
+    ? broadcastTo(FusedConv2D, 'preluActivationWeights',
+      float32Values(FusedConv2D, 'preluActivationWeights', backend, preluActivationWeights!),
+      preluActivationWeights!.shape, info.outShape, channelsLast)
+    : null;
+  if (biasB || activation !== 'linear') {
+    applyEpilogue(y, info.outShape, biasB, activation, alphaB, leakyreluAlpha ?? 0.2);
+  }
+  return backend.makeTensorInfo(info.outShape, 'float32', y);
+}
+
+export const fusedConv2DConfig: KernelConfig = {
+  kernelName: FusedConv2D,
+  backendName: 'cpu',
+  kernelFunc: fusedConv2D as unknown as KernelFunc,
+};

@@ -1,0 +1,24 @@
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { MaxPool, MaxPoolAttrs, MaxPoolInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { geometryOf, poolInfoFor } from '../core/geometry';
+import { maxPoolForward, isIdentityPool } from '../core/pool';
+import { float32Values } from './util';
+
+export function maxPool(args: { inputs: MaxPoolInputs; backend: MathBackendCPU; attrs: MaxPoolAttrs }): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs;
+  const xValues = float32Values(MaxPool, 'x', backend, x!);
+  const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
+  const g = geometryOf(info);
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  // tfjs passes the input through unchanged for a 1×1 window that keeps the shape.
+  if (isIdentityPool(g)) y.set(xValues);
+  else maxPoolForward(xValues, g, y);
+  return backend.makeTensorInfo(info.outShape, 'float32', y);
+}
+
+export const maxPoolConfig: KernelConfig = {
+  kernelName: MaxPool,
+  backendName: 'cpu',
+  kernelFunc: maxPool as unknown as KernelFunc,
+};

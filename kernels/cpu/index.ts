@@ -1,0 +1,21 @@
+/** Our cpu kernel set, one KernelConfig per tfjs kernel. */
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { avgPoolConfig } from './AvgPool';
+import { avgPoolGradConfig } from './AvgPoolGrad';
+import { conv2DConfig } from './Conv2D';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { fusedConv2DConfig } from './FusedConv2D';
+import { maxPoolConfig } from './MaxPool';
+import { maxPoolGradConfig } from './MaxPoolGrad';
+
+export const cpuKernelConfigs: KernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
+  maxPoolConfig,
+  maxPoolGradConfig,
+  avgPoolConfig,
+  avgPoolGradConfig,
+];

@@ -1,0 +1,48 @@
+// Builds the package: ESM + CommonJS bundles, the browser IIFE, the CLI and
+// the benchmark runner with esbuild, and type declarations with tsc.
+// Runs on `npm ci` (the `prepare` script), so a fresh clone needs no extra step.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = { bundle: true, sourcemap: true, target: 'es2020', logLevel: 'warning', absWorkingDir: root };
+
+// The library: tfjs and every npm dependency stay external (peer/regular deps).
+for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']]) {
+  await build({ ...common, entryPoints: ['src/index.ts'], format, platform: 'neutral', packages: 'external',
+    mainFields: ['module', 'main'], outfile: join(dist, `index.${ext}`) });
+}
+// The side-effect entry shares the library's module (one registry of originals).
+writeFileSync(join(dist, 'register.mjs'), "import { registerIm2colKernels } from './index.mjs';\nregisterIm2colKernels();\n");
+writeFileSync(join(dist, 'register.cjs'), "require('./index.cjs').registerIm2colKernels();\n");
+
+// Script-tag bundle: tfjs comes from the page's global `tf`.
+const tfGlobal = {
+  name: 'tf-global',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, (args) => ({ path: args.path, namespace: 'tf-global' }));
+    b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
+  },
+};
+await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'tfjsIm2col', platform: 'browser',
+  minify: true, plugins: [tfGlobal], outfile: join(dist, 'tfjs-im2col.min.js') });
+
+// Node programs: the CLI and the benchmark runner.
+const programs = [['src/cli/main.ts', 'cli.cjs'], ['benchmarks/main.ts', 'bench.cjs']];
+for (const [entry, out] of programs) {
+  if (!existsSync(join(root, entry))) continue;
+  await build({ ...common, entryPoints: [entry], format: 'cjs', platform: 'node', packages: 'external',
+    banner: { js: '#!/usr/bin/env node' }, outfile: join(dist, out) });
+}
+
+// Type declarations.
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  { cwd: root, stdio: 'inherit' });
+console.log('built dist/');
