@@ -7,6 +7,8 @@ export {
   unregisterIm2colKernels,
 } from './registration';
 export type { Im2colKernelName, RegisterOptions, Registration } from './registration';
+export { col2im, convOutputSize, im2col } from './book';
 export { KernelInputError } from '../kernels/core/geometry';
 export { getGemmEngine, setGemmEngine } from '../kernels/core/gemm';
+export { DEFAULT_WORKSPACE_BYTES, im2colWorkspaceBytes, setIm2colWorkspaceBytes } from '../kernels/core/conv';
 export type { GemmEngine, Matrix } from '../kernels/core/gemm';

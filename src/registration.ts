@@ -8,6 +8,7 @@
 import { engine, getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
+import { rememberBuiltin } from '../kernels/core/fallback';
 
 /** The kernels this package provides, by tfjs kernel name. */
 export const IM2COL_KERNELS = [
@@ -91,6 +92,7 @@ function install(config: KernelConfig): void {
   const current = getKernel(config.kernelName, config.backendName);
   if (current === config) return;
   if (!originals.has(key)) originals.set(key, { kernelName: config.kernelName, backendName: config.backendName, config: current });
+  if (current !== undefined) rememberBuiltin(current);
   if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
   registerKernel(config);
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 import { avgPoolGradReference } from './helpers/reference';
+import { DEFAULT_WORKSPACE_BYTES, setIm2colWorkspaceBytes } from '../src';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -82,12 +83,19 @@ function expectClose(name: string, r: { builtin: Float32Array[]; ours: Float32Ar
   });
 }
 
-const NUM_RUNS = 120;
+const NUM_RUNS = 250;
 
-describe('cpu kernels match tfjs builtins on random cases', () => {
+// The whole conv sweep runs twice: with the default workspace (one tile for these
+// sizes) and with a 256-byte one, so that tiles end mid-image and NCHW segments split.
+describe.each([
+  ['default workspace', DEFAULT_WORKSPACE_BYTES],
+  ['64-float workspace', 256],
+])('cpu kernels match tfjs builtins on random cases (%s)', (_label, workspaceBytes) => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
+    setIm2colWorkspaceBytes(workspaceBytes);
   });
+  afterAll(() => setIm2colWorkspaceBytes(DEFAULT_WORKSPACE_BYTES));
 
   it('Conv2D', () => {
     fc.assert(fc.property(convCaseArb, (c) => {
@@ -161,7 +169,7 @@ describe('cpu kernels match tfjs builtins on random cases', () => {
       });
       tf.dispose([x, w]);
       expectClose('tf.grad(conv2d)', r);
-    }), { numRuns: 40 });
+    }), { numRuns: 80 });
   });
 
   it('tf.grad of tf.conv2d with dimRoundingMode: the geometry is recovered from dy', () => {

@@ -11,20 +11,33 @@ import { colRows, colWidth, ConvGeometry } from './geometry';
 import { gemm, Matrix, rowMajor, transposed } from './gemm';
 import { col2imRows, im2colRows } from './im2col';
 
-/** Floats in the im2col workspace: 4 Mi floats = 16 MiB, whatever the batch size. */
-export const WORKSPACE_FLOATS = 4 * 1024 * 1024;
+/** Default size of the im2col workspace: 16 MiB, whatever the batch size. */
+export const DEFAULT_WORKSPACE_BYTES = 16 * 1024 * 1024;
 
+let workspaceFloats = DEFAULT_WORKSPACE_BYTES / 4;
 let workspace = new Float32Array(0);
+
+/**
+ * Sets the im2col workspace budget (at most 64 MiB). A tile always holds at
+ * least one im2col row, so a single row wider than the budget still runs.
+ */
+export function setIm2colWorkspaceBytes(bytes: number): void {
+  if (!Number.isInteger(bytes) || bytes < 4 || bytes > 64 * 1024 * 1024) {
+    throw new Error(`tfjs-im2col: workspace bytes must be an integer in [4, 64 MiB], got ${bytes}`);
+  }
+  workspaceFloats = Math.floor(bytes / 4);
+  workspace = new Float32Array(0);
+}
+
+/** Bytes currently held by the im2col workspace. */
+export function im2colWorkspaceBytes(): number {
+  return workspace.byteLength;
+}
 
 /** The shared im2col workspace; kernels run one at a time, so one buffer serves all. */
 function getWorkspace(floats: number): Float32Array {
   if (workspace.length < floats) workspace = new Float32Array(floats);
   return workspace;
-}
-
-/** Bytes currently held by the im2col workspace (for memory tests). */
-export function workspaceBytes(): number {
-  return workspace.byteLength;
 }
 
 /**
@@ -59,7 +72,7 @@ function forEachTile(
 ): void {
   const K = colWidth(g);
   const rows = colRows(g);
-  const rowsPerTile = Math.max(1, Math.floor(WORKSPACE_FLOATS / K));
+  const rowsPerTile = Math.max(1, Math.floor(workspaceFloats / K));
   const col = getWorkspace(Math.min(rows, rowsPerTile) * K);
   for (let r0 = 0; r0 < rows; r0 += rowsPerTile) {
     const r1 = Math.min(rows, r0 + rowsPerTile);

@@ -103,9 +103,9 @@ function checkPositiveInts(kernel: string, name: string, value: Pair | undefined
 
 function checkPad(kernel: string, pad: Pad): void {
   if (pad === 'same' || pad === 'valid') return;
-  if (typeof pad === 'number') {
-    if (!Number.isInteger(pad) || pad < 0) {
-      fail(kernel, `pad must be 'same', 'valid', a non-negative integer or explicit padding, got ${pad}`);
+  if (typeof pad === 'number' || typeof pad === 'string') {
+    if (typeof pad === 'string' || !Number.isInteger(pad) || pad < 0) {
+      fail(kernel, `pad must be 'same', 'valid', a non-negative integer or explicit padding, got ${JSON.stringify(pad)}`);
     }
     return;
   }

@@ -1,6 +1,7 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { Conv2D, Conv2DAttrs, Conv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { convForward } from '../core/conv';
+import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
 import { float32Values } from './util';
 
@@ -10,8 +11,10 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; at
   const xValues = float32Values(Conv2D, 'x', backend, x!);
   const filterValues = float32Values(Conv2D, 'filter', backend, filter!);
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
+  const g = geometryOf(info);
+  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(Conv2D, 'cpu', args) as TensorInfo;
   const y = new Float32Array(util.sizeFromShape(info.outShape));
-  convForward(xValues, filterValues, geometryOf(info), y);
+  convForward(xValues, filterValues, g, y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 

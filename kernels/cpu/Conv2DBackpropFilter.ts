@@ -3,6 +3,7 @@ import {
   Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs, KernelConfig, KernelFunc, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import { convBackpropFilter } from '../core/conv';
+import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
 import { float32Values } from './util';
 
@@ -14,8 +15,10 @@ export function conv2DBackpropFilter(
   const xValues = float32Values(Conv2DBackpropFilter, 'x', backend, x!);
   const dyValues = float32Values(Conv2DBackpropFilter, 'dy', backend, dy!);
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
+  const g = geometryOf(info);
+  if (windowsLeaveInput(g) && hasNonFinite(dyValues)) return runBuiltin(Conv2DBackpropFilter, 'cpu', args) as TensorInfo;
   const dW = new Float32Array(util.sizeFromShape(filterShape));
-  convBackpropFilter(xValues, dyValues, geometryOf(info), dW);
+  convBackpropFilter(xValues, dyValues, g, dW);
   return backend.makeTensorInfo(filterShape, 'float32', dW);
 }
 

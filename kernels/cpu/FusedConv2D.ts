@@ -2,6 +2,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FusedConv2D, FusedConv2DAttrs, FusedConv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { convForward } from '../core/conv';
 import { ACTIVATIONS, applyEpilogue, broadcastTo } from '../core/epilogue';
+import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf, KernelInputError } from '../core/geometry';
 import { float32Values } from './util';
 
@@ -19,8 +20,10 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBack
   const filterValues = float32Values(FusedConv2D, 'filter', backend, filter!);
   const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   const channelsLast = info.dataFormat === 'channelsLast';
+  const g = geometryOf(info);
+  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(FusedConv2D, 'cpu', args) as TensorInfo;
   const y = new Float32Array(util.sizeFromShape(info.outShape));
-  convForward(xValues, filterValues, geometryOf(info), y);
+  convForward(xValues, filterValues, g, y);
   const biasB = bias
     ? broadcastTo(FusedConv2D, 'bias', float32Values(FusedConv2D, 'bias', backend, bias), bias.shape, info.outShape, channelsLast)
     : null;

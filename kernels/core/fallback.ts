@@ -1,0 +1,41 @@
+/**
+ * The builtin kernels we replaced, for the one case where im2col cannot give
+ * tfjs's answer: im2col multiplies padding as explicit zeros, while tfjs's
+ * builtins skip padded taps, so 0 · Inf = NaN appears where tfjs has a finite
+ * value. When the operand that meets the padding holds NaN or ±Inf (a filter
+ * in the forward pass, dy in the filter gradient), the kernel hands the call to
+ * the builtin it replaced.
+ */
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { ConvGeometry, KernelInputError } from './geometry';
+
+const builtins = new Map<string, KernelConfig>();
+
+/** Called by the registration when it replaces a builtin. */
+export function rememberBuiltin(config: KernelConfig): void {
+  builtins.set(`${config.backendName}_${config.kernelName}`, config);
+}
+
+export function hasNonFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) return true;
+  }
+  return false;
+}
+
+/** True when some im2col window reaches outside the input (padding, or a rounded-up last window). */
+export function windowsLeaveInput(g: ConvGeometry): boolean {
+  const lastH = (g.outH - 1) * g.strideH - g.padTop + (g.filterH - 1) * g.dilationH;
+  const lastW = (g.outW - 1) * g.strideW - g.padLeft + (g.filterW - 1) * g.dilationW;
+  return g.padTop > 0 || g.padLeft > 0 || lastH >= g.inH || lastW >= g.inW;
+}
+
+/** Runs the builtin kernel this package replaced for (kernelName, backend). */
+export function runBuiltin(kernelName: string, backendName: string, args: object): ReturnType<KernelFunc> {
+  const config = builtins.get(`${backendName}_${kernelName}`);
+  if (config === undefined) {
+    throw new KernelInputError(kernelName, 'non-finite values meet the zero padding, which only the builtin ' +
+      `kernel computes as tfjs does, and no builtin ${kernelName} was registered for '${backendName}'`);
+  }
+  return config.kernelFunc(args as Parameters<KernelFunc>[0]);
+}

@@ -1,0 +1,108 @@
+/**
+ * _FusedMatMul (tfjs-layers' Dense, tf.fused.matMul) on the cpu backend:
+ * BatchMatMul through our `gemm`, then bias and activation in one pass with
+ * the FusedConv2D epilogue (kernels/core/epilogue.ts), which follows tfjs's
+ * Add and activation kernels exactly.
+ *
+ * Bias and prelu weights broadcast against the product like tfjs's Add and
+ * Prelu (NumPy rules, right-aligned); an operand that would enlarge the
+ * output is rejected. The epilogue works on 4-D shapes, so the output's axes
+ * are merged where every operand broadcasts alike (any rank then fits).
+ */
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  _FusedMatMul, _FusedMatMulAttrs, _FusedMatMulInputs, KernelConfig, KernelFunc, TensorInfo, util,
+} from '@tensorflow/tfjs-core';
+import { ACTIVATIONS, Activation, applyEpilogue, broadcastTo, Broadcast } from '../core/epilogue';
+import { KernelInputError } from '../core/geometry';
+import { matMulFloat32, planMatMul } from './BatchMatMul';
+import { float32Values } from './util';
+
+/**
+ * Merges adjacent output axes where each operand (right-aligned) is either
+ * broadcast on both or full on both, dropping size-1 output axes; returns the
+ * merged output shape and each operand's shape on the merged axes.
+ */
+export function mergeAxes(outShape: number[], operands: number[][]): { shape: number[]; operandShapes: number[][] } {
+  const rank = outShape.length;
+  const aligned = operands.map((s) => [...new Array(rank - s.length).fill(1), ...s]);
+  const shape: number[] = [];
+  const operandShapes: number[][] = operands.map(() => []);
+  let last = -1; // the output axis the current merged axis ended with
+  for (let d = 0; d < rank; d++) {
+    if (outShape[d] === 1) continue;
+    const full = aligned.map((s) => s[d] !== 1);
+    const canMerge = last >= 0 && aligned.every((s, i) => full[i] === (s[last] !== 1));
+    if (canMerge) {
+      shape[shape.length - 1] *= outShape[d];
+      operandShapes.forEach((os, i) => { os[os.length - 1] *= full[i] ? outShape[d] : 1; });
+    } else {
+      shape.push(outShape[d]);
+      operandShapes.forEach((os, i) => os.push(full[i] ? outShape[d] : 1));
+    }
+    last = d;
+  }
+  return { shape, operandShapes };
+}
+
+function checkBroadcast(name: string, shape: number[], outShape: number[]): void {
+  if (shape.length > outShape.length) {
+    throw new KernelInputError(_FusedMatMul,
+      `${name} of shape [${shape}] has more dimensions than the output [${outShape}]`);
+  }
+  for (let i = 1; i <= shape.length; i++) {
+    const d = shape[shape.length - i];
+    const o = outShape[outShape.length - i];
+    if (d !== 1 && d !== o) {
+      throw new KernelInputError(_FusedMatMul, `${name} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
+    }
+  }
+}
+
+export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBackendCPU; attrs: _FusedMatMulAttrs }): TensorInfo {
+  const { inputs: { a, b, bias, preluActivationWeights }, backend, attrs } = args;
+  const transposeA = !!attrs.transposeA;
+  const transposeB = !!attrs.transposeB;
+  const activation = (attrs.activation ?? 'linear') as Activation;
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new KernelInputError(_FusedMatMul, `unknown activation '${activation}' (valid: ${ACTIVATIONS.join(', ')})`);
+  }
+  if (activation === 'prelu' && !preluActivationWeights) {
+    throw new KernelInputError(_FusedMatMul, `activation 'prelu' needs preluActivationWeights`);
+  }
+  const aValues = float32Values(_FusedMatMul, 'a', backend, a);
+  const bValues = float32Values(_FusedMatMul, 'b', backend, b);
+  const plan = planMatMul(_FusedMatMul, a.shape, b.shape, transposeA, transposeB);
+  const out = new Float32Array(util.sizeFromShape(plan.outShape));
+  matMulFloat32(plan, aValues, bValues, transposeA, transposeB, out);
+
+  const operands: Array<{ name: string; t: TensorInfo }> = [];
+  if (bias) operands.push({ name: 'bias', t: bias });
+  if (activation === 'prelu') operands.push({ name: 'preluActivationWeights', t: preluActivationWeights! });
+  for (const { name, t } of operands) checkBroadcast(name, t.shape, plan.outShape);
+  if (operands.length === 0 && activation === 'linear') {
+    return backend.makeTensorInfo(plan.outShape, 'float32', out);
+  }
+  const merged = mergeAxes(plan.outShape, operands.map(({ t }) => t.shape));
+  if (merged.shape.length > 4) {
+    throw new KernelInputError(_FusedMatMul, `cannot apply bias/activation over output [${plan.outShape}] ` +
+      `with ${operands.map(({ name, t }) => `${name} [${t.shape}]`).join(', ')}: more than 4 independent broadcast axes`);
+  }
+  const pad = (s: number[]) => [...new Array(4 - s.length).fill(1), ...s];
+  const shape4 = pad(merged.shape);
+  const toBroadcast = (i: number): Broadcast => {
+    const { name, t } = operands[i];
+    return broadcastTo(_FusedMatMul, name, float32Values(_FusedMatMul, name, backend, t),
+      pad(merged.operandShapes[i]), shape4, true);
+  };
+  const biasB = bias ? toBroadcast(0) : null;
+  const alphaB = activation === 'prelu' ? toBroadcast(bias ? 1 : 0) : null;
+  applyEpilogue(out, shape4, biasB, activation, alphaB, attrs.leakyreluAlpha ?? 0.2);
+  return backend.makeTensorInfo(plan.outShape, 'float32', out);
+}
+
+export const fusedMatMulConfig: KernelConfig = {
+  kernelName: _FusedMatMul,
+  backendName: 'cpu',
+  kernelFunc: fusedMatMul as unknown as KernelFunc,
+};
