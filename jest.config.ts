@@ -5,6 +5,7 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/setup.ts'],
   // tfjs kernels on big inputs and the MNIST checks take seconds, not milliseconds.
   testTimeout: 600_000,
   // Two cores: one worker per core.

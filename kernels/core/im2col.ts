@@ -13,20 +13,39 @@
  */
 import { colWidth, ConvGeometry } from './geometry';
 
+/** Where x[n, ih, iw, c] lives: n·imageStride + ih·rowStride + iw·colStride + c·channelStride. */
+interface PixelLayout { imageStride: number; rowStride: number; colStride: number; channelStride: number }
+
+function pixelLayout(g: ConvGeometry): PixelLayout {
+  const imageStride = g.inH * g.inW * g.inC;
+  return g.channelsLast
+    ? { imageStride, rowStride: g.inW * g.inC, colStride: g.inC, channelStride: 1 }
+    : { imageStride, rowStride: g.inW, colStride: 1, channelStride: g.inH * g.inW };
+}
+
 /**
- * Calls `visit(r, n, ih0, iw0)` for each output row r in [r0, r1), with the
- * image index and the input coordinates of the window's top-left corner.
+ * Walks output rows [r0, r1) and, for each, the filter rows fh of its window:
+ * `visit(o, src, iw0)` gets the col offset o of that filter row's filterW·inC
+ * entries and the input offset `src` of the input row it reads (−1 when that
+ * input row is padding), plus the window's left column iw0.
  */
-function forEachWindow(
-  g: ConvGeometry, r0: number, r1: number,
-  visit: (r: number, n: number, ih0: number, iw0: number) => void,
+function forEachFilterRow(
+  g: ConvGeometry, r0: number, r1: number, visit: (o: number, src: number, iw0: number) => void,
 ): void {
+  const K = colWidth(g);
+  const L = pixelLayout(g);
   const pixels = g.outH * g.outW;
   let n = Math.floor(r0 / pixels);
   let oh = Math.floor((r0 - n * pixels) / g.outW);
   let ow = r0 - n * pixels - oh * g.outW;
   for (let r = r0; r < r1; r++) {
-    visit(r, n, oh * g.strideH - g.padTop, ow * g.strideW - g.padLeft);
+    const ih0 = oh * g.strideH - g.padTop;
+    const iw0 = ow * g.strideW - g.padLeft;
+    let o = (r - r0) * K;
+    for (let fh = 0; fh < g.filterH; fh++, o += g.filterW * g.inC) {
+      const ih = ih0 + fh * g.dilationH;
+      visit(o, ih < 0 || ih >= g.inH ? -1 : n * L.imageStride + ih * L.rowStride, iw0);
+    }
     if (++ow === g.outW) {
       ow = 0;
       if (++oh === g.outH) {
@@ -37,41 +56,28 @@ function forEachWindow(
   }
 }
 
-/** Offsets of x[n, ih, iw, c] as (base + c * channelStride), for NHWC or NCHW. */
-function pixelLayout(g: ConvGeometry): { channelStride: number; rowStride: number; colStride: number; imageStride: number } {
-  const imageStride = g.inH * g.inW * g.inC;
-  return g.channelsLast
-    ? { channelStride: 1, rowStride: g.inW * g.inC, colStride: g.inC, imageStride }
-    : { channelStride: g.inH * g.inW, rowStride: g.inW, colStride: 1, imageStride };
-}
-
 /** Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1). */
 export function im2colRows(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): void {
-  const K = colWidth(g);
-  const { channelStride, rowStride, colStride, imageStride } = pixelLayout(g);
-  const { inH, inW, inC, filterH, filterW, dilationH, dilationW } = g;
-  forEachWindow(g, r0, r1, (r, n, ih0, iw0) => {
-    let o = (r - r0) * K;
-    for (let fh = 0; fh < filterH; fh++) {
-      const ih = ih0 + fh * dilationH;
-      if (ih < 0 || ih >= inH) {
-        col.fill(0, o, o + filterW * inC);
-        o += filterW * inC;
-        continue;
-      }
-      for (let fw = 0; fw < filterW; fw++) {
+  const { inW, inC, filterW, dilationW } = g;
+  const { colStride, channelStride } = pixelLayout(g);
+  const span = filterW * inC;
+  // NHWC, undilated: an in-bounds filter row is one contiguous run of the input.
+  const contiguous = g.channelsLast && dilationW === 1;
+  forEachFilterRow(g, r0, r1, (o, src, iw0) => {
+    if (src < 0) {
+      col.fill(0, o, o + span);
+    } else if (contiguous && iw0 >= 0 && iw0 + filterW <= inW) {
+      const from = src + iw0 * inC;
+      for (let i = 0; i < span; i++) col[o + i] = x[from + i];
+    } else {
+      for (let fw = 0; fw < filterW; fw++, o += inC) {
         const iw = iw0 + fw * dilationW;
         if (iw < 0 || iw >= inW) {
           col.fill(0, o, o + inC);
-        } else {
-          const base = n * imageStride + ih * rowStride + iw * colStride;
-          if (channelStride === 1) {
-            for (let c = 0; c < inC; c++) col[o + c] = x[base + c];
-          } else {
-            for (let c = 0; c < inC; c++) col[o + c] = x[base + c * channelStride];
-          }
+          continue;
         }
-        o += inC;
+        const from = src + iw * colStride;
+        for (let c = 0; c < inC; c++) col[o + c] = x[from + c * channelStride];
       }
     }
   });
@@ -79,25 +85,22 @@ export function im2colRows(x: Float32Array, g: ConvGeometry, r0: number, r1: num
 
 /** Adds col's rows [r0, r1) back onto the input pixels they were taken from: dx += col2im(col). */
 export function col2imRows(col: Float32Array, g: ConvGeometry, r0: number, r1: number, dx: Float32Array): void {
-  const K = colWidth(g);
-  const { channelStride, rowStride, colStride, imageStride } = pixelLayout(g);
-  const { inH, inW, inC, filterH, filterW, dilationH, dilationW } = g;
-  forEachWindow(g, r0, r1, (r, n, ih0, iw0) => {
-    let o = (r - r0) * K;
-    for (let fh = 0; fh < filterH; fh++) {
-      const ih = ih0 + fh * dilationH;
-      if (ih < 0 || ih >= inH) {
-        o += filterW * inC;
-        continue;
-      }
-      for (let fw = 0; fw < filterW; fw++) {
-        const iw = iw0 + fw * dilationW;
-        if (iw >= 0 && iw < inW) {
-          const base = n * imageStride + ih * rowStride + iw * colStride;
-          for (let c = 0; c < inC; c++) dx[base + c * channelStride] += col[o + c];
-        }
-        o += inC;
-      }
+  const { inW, inC, filterW, dilationW } = g;
+  const { colStride, channelStride } = pixelLayout(g);
+  const span = filterW * inC;
+  const contiguous = g.channelsLast && dilationW === 1;
+  forEachFilterRow(g, r0, r1, (o, src, iw0) => {
+    if (src < 0) return;
+    if (contiguous && iw0 >= 0 && iw0 + filterW <= inW) {
+      const to = src + iw0 * inC;
+      for (let i = 0; i < span; i++) dx[to + i] += col[o + i];
+      return;
+    }
+    for (let fw = 0; fw < filterW; fw++, o += inC) {
+      const iw = iw0 + fw * dilationW;
+      if (iw < 0 || iw >= inW) continue;
+      const to = src + iw * colStride;
+      for (let c = 0; c < inC; c++) dx[to + c * channelStride] += col[o + c];
     }
   });
 }
