@@ -1,7 +1,19 @@
 /**
- * The webgl kernel set (issue 3). Filled in by the WebGL work; the
- * registration API picks up whatever this list holds.
+ * The webgl kernel set (issue 3): our own GPGPU programs run with
+ * `backend.runWebGLProgram`. Only types come from tfjs-backend-webgl, so Node
+ * users never load it at runtime.
  */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig, conv2DConfig, fusedConv2DConfig } from './conv';
+import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool';
 
-export const webglKernelConfigs: KernelConfig[] = [];
+export const webglKernelConfigs: KernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
+  maxPoolConfig,
+  maxPoolGradConfig,
+  avgPoolConfig,
+  avgPoolGradConfig,
+];

