@@ -6,6 +6,7 @@ const config: Config = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/teardown.ts'],
   // tfjs kernels on big inputs and the MNIST checks take seconds, not milliseconds.
   testTimeout: 600_000,
   // Two cores: one worker per core.

@@ -12,6 +12,9 @@ const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
+// The WebAssembly SIMD GEMM (AssemblyScript → base64 module in kernels/core/gemm_wasm_binary.ts).
+execFileSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
+
 const common = { bundle: true, sourcemap: true, target: 'es2020', logLevel: 'warning', absWorkingDir: root };
 
 // The library: tfjs and every npm dependency stay external (peer/regular deps).
@@ -35,7 +38,7 @@ await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalNa
   minify: true, plugins: [tfGlobal], outfile: join(dist, 'tfjs-im2col.min.js') });
 
 // Node programs: the CLI and the benchmark runner.
-const programs = [['src/cli/main.ts', 'cli.cjs'], ['benchmarks/main.ts', 'bench.cjs']];
+const programs = [['src/cli/main.ts', 'cli.cjs'], ['benchmarks/main.ts', 'bench.cjs'], ['benchmarks/gemm.ts', 'bench-gemm.cjs']];
 for (const [entry, out] of programs) {
   if (!existsSync(join(root, entry))) continue;
   await build({ ...common, entryPoints: [entry], format: 'cjs', platform: 'node', packages: 'external',

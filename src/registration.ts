@@ -13,7 +13,7 @@ import { rememberBuiltin } from '../kernels/core/fallback';
 /** The kernels this package provides, by tfjs kernel name. */
 export const IM2COL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
-  'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
+  'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul',
 ] as const;
 
 export type Im2colKernelName = (typeof IM2COL_KERNELS)[number];

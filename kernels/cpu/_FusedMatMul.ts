@@ -6,7 +6,7 @@
  *
  * Bias and prelu weights broadcast against the product like tfjs's Add and
  * Prelu (NumPy rules, right-aligned); an operand that would enlarge the
- * output is rejected. The epilogue works on 4-D shapes, so the output's axes
+ * output is rejected (see `fitOperand` for the op's flattened batch). The epilogue works on 4-D shapes, so the output's axes
  * are merged where every operand broadcasts alike (any rank then fits).
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -45,18 +45,23 @@ export function mergeAxes(outShape: number[], operands: number[][]): { shape: nu
   return { shape, operandShapes };
 }
 
-function checkBroadcast(name: string, shape: number[], outShape: number[]): void {
+/**
+ * The operand's shape as it lines up with the kernel's output. tfjs's fused matMul op hands the
+ * kernel 3-D a and b (batch dims flattened) but bias and prelu weights in their own shapes, checked
+ * against the unflattened output; so surplus leading dims are flattened into one batch axis here too
+ * ([2,3,m,n] against [6,m,n]). Throws unless the result broadcasts to `outShape`.
+ */
+export function fitOperand(name: string, shape: number[], outShape: number[]): number[] {
+  let fitted = shape;
   if (shape.length > outShape.length) {
-    throw new KernelInputError(_FusedMatMul,
-      `${name} of shape [${shape}] has more dimensions than the output [${outShape}]`);
+    const surplus = shape.length - outShape.length + 1;
+    fitted = [shape.slice(0, surplus).reduce((x, y) => x * y, 1), ...shape.slice(surplus)];
   }
-  for (let i = 1; i <= shape.length; i++) {
-    const d = shape[shape.length - i];
-    const o = outShape[outShape.length - i];
-    if (d !== 1 && d !== o) {
-      throw new KernelInputError(_FusedMatMul, `${name} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
-    }
+  const ok = fitted.every((d, i) => d === 1 || d === outShape[outShape.length - fitted.length + i]);
+  if (!ok) {
+    throw new KernelInputError(_FusedMatMul, `${name} of shape [${shape}] does not broadcast to the output shape [${outShape}]`);
   }
+  return fitted;
 }
 
 export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBackendCPU; attrs: _FusedMatMulAttrs }): TensorInfo {
@@ -76,14 +81,16 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   const out = new Float32Array(util.sizeFromShape(plan.outShape));
   matMulFloat32(plan, aValues, bValues, transposeA, transposeB, out);
 
-  const operands: Array<{ name: string; t: TensorInfo }> = [];
-  if (bias) operands.push({ name: 'bias', t: bias });
-  if (activation === 'prelu') operands.push({ name: 'preluActivationWeights', t: preluActivationWeights! });
-  for (const { name, t } of operands) checkBroadcast(name, t.shape, plan.outShape);
+  const operands: Array<{ name: string; t: TensorInfo; shape: number[] }> = [];
+  if (bias) operands.push({ name: 'bias', t: bias, shape: fitOperand('bias', bias.shape, plan.outShape) });
+  if (activation === 'prelu') {
+    const alpha = preluActivationWeights!;
+    operands.push({ name: 'preluActivationWeights', t: alpha, shape: fitOperand('preluActivationWeights', alpha.shape, plan.outShape) });
+  }
   if (operands.length === 0 && activation === 'linear') {
     return backend.makeTensorInfo(plan.outShape, 'float32', out);
   }
-  const merged = mergeAxes(plan.outShape, operands.map(({ t }) => t.shape));
+  const merged = mergeAxes(plan.outShape, operands.map(({ shape }) => shape));
   if (merged.shape.length > 4) {
     throw new KernelInputError(_FusedMatMul, `cannot apply bias/activation over output [${plan.outShape}] ` +
       `with ${operands.map(({ name, t }) => `${name} [${t.shape}]`).join(', ')}: more than 4 independent broadcast axes`);

@@ -1,7 +1,9 @@
 /** Our cpu kernel set, one KernelConfig per tfjs kernel. */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { fusedMatMulConfig } from './_FusedMatMul';
 import { avgPoolConfig } from './AvgPool';
 import { avgPoolGradConfig } from './AvgPoolGrad';
+import { batchMatMulConfig } from './BatchMatMul';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
@@ -18,4 +20,6 @@ export const cpuKernelConfigs: KernelConfig[] = [
   maxPoolGradConfig,
   avgPoolConfig,
   avgPoolGradConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
 ];
