@@ -1,191 +1,175 @@
 /**
- * `npm run bench`: our cpu kernels against tfjs's builtins, timed in the same
- * run on the same inputs, with the ratio and the largest relative difference.
- *
- * Timing uses tinybench (median of the samples after warm-up). The builtins
- * are slow (Conv2DBackpropFilter takes seconds), so they get fewer samples.
+ * `npm run bench`: the benchmark suite. Every conv and pool layer of the
+ * chapter's networks, odd shapes and a SimpleConvNet training step, timed on
+ *  - cpu: tfjs-backend-cpu's builtin kernels against ours, same run, same inputs;
+ *  - wasm: tfjs-backend-wasm's builtins (XNNPACK), the fastest CPU peer here;
+ *  - webgl: builtin webgl kernels against ours in headless Chromium (the
+ *    report names the renderer: SwiftShader is software on the CPU);
+ *  - tensorflow: @tensorflow/tfjs-node's builtins, only when it is installed.
+ * Writes a terminal table, JSON (results + environment) and a self-contained
+ * HTML report with charts.
  */
-import { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { Bench } from 'tinybench';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { getGemmEngine, registerIm2colKernels } from '../src';
+import { getGemmEngine } from '../src';
+import { fullCases, matches, quickCases } from './suite/cases';
+import { detectTfjsNode, ReferenceStore, runBuiltinSection, runCpuSection, SectionContext, setUpWasm } from './suite/node_runner';
+import { FULL_PLAN, QUICK_PLAN, RateBook } from './suite/timing';
+import type { Backend, CaseResult, Environment, Report } from './suite/types';
+import { runWebglSection } from './suite/webgl_runner';
+import { renderHtml } from './report/html';
+import { formatTerminal } from './report/table';
+import { updateReadme } from './report/markdown';
 
-interface Case {
-  name: string;
-  kernel: string;
-  /** Floating-point operations of one call (multiply-adds count 2). */
-  flops: number;
-  /** Samples for the builtin; ours always gets at least as many. */
-  builtinIterations: number;
-  /** Makes the inputs and returns the call; inputs are disposed by `dispose`. */
-  setup(): { run: () => tf.Tensor; dispose: () => void };
-  target?: number;
-}
+const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl', 'tensorflow'];
 
-function rand(shape: number[]): tf.Tensor {
-  return tf.randomUniform(shape, -1, 1, 'float32', 42);
-}
-
-function convCase(
-  name: string, kernel: 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter',
-  x: [number, number, number, number], filter: [number, number, number, number],
-  strides: number, pad: 'same' | 'valid', builtinIterations: number, target?: number,
-): Case {
-  const info = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad);
-  const flops = 2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels *
-    info.filterHeight * info.filterWidth * info.inChannels;
-  return {
-    name, kernel, flops, builtinIterations, target,
-    setup() {
-      const xs = rand(x);
-      const ws = rand(filter);
-      const dy = rand(info.outShape);
-      const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap;
-      const run = {
-        Conv2D: () => tf.engine().runKernel('Conv2D', { x: xs, filter: ws }, attrs),
-        Conv2DBackpropInput: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ws }, { ...attrs, inputShape: x }),
-        Conv2DBackpropFilter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: filter }),
-      }[kernel] as () => tf.Tensor;
-      return { run, dispose: () => tf.dispose([xs, ws, dy]) };
-    },
-  };
-}
-
-function poolCase(name: string, kernel: 'MaxPool' | 'MaxPoolGrad', x: [number, number, number, number], builtinIterations: number): Case {
-  const info = tf.backend_util.computePool2DInfo(x, 2, 2, 1, 'valid');
-  return {
-    name, kernel, flops: info.batchSize * info.outHeight * info.outWidth * info.outChannels * 4, builtinIterations,
-    setup() {
-      const xs = rand(x);
-      const y = tf.maxPool(xs as tf.Tensor4D, 2, 2, 'valid');
-      const dy = rand(info.outShape);
-      const attrs = { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap;
-      const run = kernel === 'MaxPool'
-        ? () => tf.engine().runKernel('MaxPool', { x: xs }, attrs) as tf.Tensor
-        : () => tf.engine().runKernel('MaxPoolGrad', { dy, input: xs, output: y }, attrs) as tf.Tensor;
-      return { run, dispose: () => tf.dispose([xs, y, dy]) };
-    },
-  };
-}
-
-/** The SimpleConvNet training step at batch 100 (conv 30@5×5 on 28×28, pool 2×2), and two larger convolutions. */
-function cases(quick: boolean): Case[] {
-  const batch = quick ? 10 : 100;
-  return [
-    convCase(`SimpleConvNet conv1 forward, batch ${batch}`, 'Conv2D', [batch, 28, 28, 1], [5, 5, 1, 30], 1, 'valid', quick ? 2 : 5, 4),
-    convCase(`SimpleConvNet conv1 dW, batch ${batch}`, 'Conv2DBackpropFilter', [batch, 28, 28, 1], [5, 5, 1, 30], 1, 'valid', 1, 100),
-    convCase(`SimpleConvNet conv1 dx, batch ${batch}`, 'Conv2DBackpropInput', [batch, 28, 28, 1], [5, 5, 1, 30], 1, 'valid', quick ? 2 : 3),
-    poolCase(`SimpleConvNet pool1 forward, batch ${batch}`, 'MaxPool', [batch, 24, 24, 30], quick ? 2 : 10),
-    poolCase(`SimpleConvNet pool1 backward, batch ${batch}`, 'MaxPoolGrad', [batch, 24, 24, 30], quick ? 2 : 5),
-    ...(quick ? [] : [
-      convCase('8×56×56×64 → 64, 3×3 same', 'Conv2D', [8, 56, 56, 64], [3, 3, 64, 64], 1, 'same', 2, 4),
-      convCase('16×14×14×256 → 256, 1×1', 'Conv2D', [16, 14, 14, 256], [1, 1, 256, 256], 1, 'valid', 2, 4),
-    ]),
-  ];
-}
-
-interface Row {
-  case: string;
-  kernel: string;
-  builtinMs: number;
-  oursMs: number;
-  speedup: number;
-  oursGflops: number;
-  maxRelError: number;
-  target?: number;
-}
-
-async function median(fn: () => void, iterations: number, warmup: number): Promise<number> {
-  const bench = new Bench({ time: 0, iterations, warmup: warmup > 0, warmupIterations: warmup, warmupTime: 0, throws: true });
-  bench.add('run', fn);
-  await bench.run();
-  const result = bench.tasks[0].result;
-  if (result.state !== 'completed') throw new Error(`benchmark did not complete: ${result.state}`);
-  return result.latency.p50;
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
+/** The repository root: the nearest folder above `start` holding our package.json. */
+function findRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'tfjs-im2col') return dir;
+      } catch {
+        // not ours
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
-  return diff / Math.max(scale, 1e-30);
 }
 
-async function measure(c: Case, quick: boolean): Promise<Row> {
-  const { run, dispose } = c.setup();
-  const timeOnce = () => tf.dispose(run());
-  const builtinResult = run();
-  const builtinValues = builtinResult.dataSync() as Float32Array;
-  const builtinMs = await median(timeOnce, c.builtinIterations, 0);
-  const reg = registerIm2colKernels({ backends: ['cpu'] });
+function version(pkg: string): string {
   try {
-    const oursResult = run();
-    const maxRelError = relError(oursResult.dataSync() as Float32Array, builtinValues);
-    tf.dispose([builtinResult, oursResult]);
-    const oursMs = await median(timeOnce, quick ? 3 : 20, quick ? 1 : 3);
-    return {
-      case: c.name, kernel: c.kernel, builtinMs, oursMs, speedup: builtinMs / oursMs,
-      oursGflops: c.flops / oursMs / 1e6, maxRelError, target: c.target,
-    };
-  } finally {
-    reg.restore();
-    dispose();
+    return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version;
+  } catch {
+    return 'absent';
   }
 }
 
-function format(rows: Row[]): string {
-  const header = ['case', 'kernel', 'builtin ms', 'ours ms', 'speedup', 'ours GFLOP/s', 'max rel err', 'target'];
-  const body = rows.map((r) => [
-    r.case, r.kernel, r.builtinMs.toFixed(1), r.oursMs.toFixed(2), `${r.speedup.toFixed(1)}×`,
-    r.kernel.startsWith('Conv') ? r.oursGflops.toFixed(2) : '', r.maxRelError.toExponential(1),
-    r.target === undefined ? '' : `≥ ${r.target}× ${r.speedup >= r.target ? 'met' : 'MISSED'}`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+interface Options {
+  quick: boolean;
+  case?: string;
+  backend: string;
+  out?: string;
+  json?: string;
+  html?: string;
+  webglLib?: string;
+  readme?: string | boolean;
+  note?: string;
+  maxCall?: number;
 }
 
 async function main(): Promise<void> {
   const program = new Command()
     .name('npm run bench --')
-    .description('Time tfjs-im2col kernels against tfjs builtins on the cpu backend')
-    .option('--quick', 'small batch, few samples (the test suite runs this)', false)
-    .option('--case <text>', 'only cases whose name or kernel contains this text')
-    .option('--json <file>', 'also write the results as JSON', '')
+    .description('tfjs-im2col benchmark suite: ours vs tfjs builtins on cpu, wasm, webgl (and tfjs-node when installed)')
+    .option('--quick', 'a handful of small cases with few samples (npm test runs this)', false)
+    .option('--case <text>', 'only cases whose id, kernel or network contains this text (case-insensitive)')
+    .option('--backend <list>', `comma-separated backends: ${BACKENDS.join(', ')}`, 'cpu,wasm,webgl,tensorflow')
+    .option('--out <dir>', 'folder for bench.json and bench.html (default bench-results/, git-ignored)')
+    .option('--json <file>', 'JSON path (default <out>/bench.json)')
+    .option('--html <file>', 'HTML path (default <out>/bench.html)')
+    .option('--max-call <seconds>', 'skip a builtin whose estimated call exceeds this many seconds, ours 2.5× that (defaults: 15 and 40; --quick: 3 and 10)', parseFloat)
+    .option('--note <text>', 'a remark stored with the results (e.g. about the machine\'s load)')
+    .option('--readme [file]', 'also rewrite the results section of benchmarks/README.md (or this file) from this run')
+    .addOption(new Option('--webgl-lib <file>', 'our IIFE bundle for the page (default dist/tfjs-im2col.min.js)'))
     .parse();
-  const opts = program.opts<{ quick: boolean; case?: string; json: string }>();
-  await tf.setBackend('cpu');
-  const selected = cases(opts.quick).filter((c) => !opts.case || c.name.includes(opts.case) || c.kernel.includes(opts.case));
-  if (selected.length === 0) throw new Error(`no benchmark case matches '${opts.case}'`);
-  const cpu = os.cpus();
-  console.log(`tfjs-im2col cpu benchmark: ${cpu[0]?.model ?? 'unknown cpu'} × ${cpu.length}, Node ${process.version}, ` +
-    `tfjs ${tf.version_core}, GEMM engine '${getGemmEngine().name}'`);
-  const rows: Row[] = [];
-  for (const c of selected) {
-    process.stdout.write(`  ${c.name} (${c.kernel}) ...`);
-    const row = await measure(c, opts.quick);
-    rows.push(row);
-    process.stdout.write(` ${row.speedup.toFixed(1)}×\n`);
+  const opts = program.opts<Options>();
+  const started = Date.now();
+  const root = findRoot(__dirname) ?? findRoot(process.cwd());
+  if (!root) throw new Error('cannot find the tfjs-im2col repository root (run from the repository)');
+
+  const requested = opts.backend.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const b of requested) {
+    if (!BACKENDS.includes(b as Backend)) throw new Error(`unknown backend '${b}'; valid: ${BACKENDS.join(', ')}`);
   }
-  console.log(`\n${format(rows)}`);
-  if (opts.json) {
-    mkdirSync(join(opts.json, '..'), { recursive: true });
-    writeFileSync(opts.json, JSON.stringify({
-      date: new Date().toISOString(), cpu: cpu[0]?.model, cores: cpu.length, node: process.version,
-      tfjs: tf.version_core, gemmEngine: getGemmEngine().name, rows,
-    }, null, 2));
-    console.log(`wrote ${opts.json}`);
+  const backends = requested as Backend[];
+  const specs = (opts.quick ? quickCases() : fullCases()).filter((s) => matches(s, opts.case));
+  if (specs.length === 0) throw new Error(`no benchmark case matches '${opts.case}'`);
+
+  const results = new Map<string, CaseResult>(specs.map((spec) => [spec.id, { spec, measurements: [] }]));
+  const log = (line: string) => console.log(line);
+  const basePlan = opts.quick ? QUICK_PLAN : FULL_PLAN;
+  if (opts.maxCall !== undefined && !(opts.maxCall > 0)) throw new Error(`--max-call must be a positive number of seconds, got ${opts.maxCall}`);
+  const plan = opts.maxCall === undefined ? basePlan
+    : { ...basePlan, skipAboveMs: opts.maxCall * 1000, oursSkipAboveMs: opts.maxCall * 2500 };
+  const ctx: SectionContext = { plan, rates: new RateBook(), refs: new ReferenceStore(), results, log };
+  await tf.setBackend('cpu');
+  const cpus = os.cpus();
+  const env: Environment = {
+    date: new Date().toISOString(), cpuModel: cpus[0]?.model ?? 'unknown', cores: cpus.length, totalMemoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`, node: process.version,
+    tfjs: Object.fromEntries(['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-backend-webgl', 'tfjs-layers']
+      .map((p) => [p, version(`@tensorflow/${p}`)])),
+    gemmEngine: getGemmEngine().name, backendsRequested: backends, tfjsNode: detectTfjsNode(), quick: opts.quick, caseFilter: opts.case, note: opts.note,
+  };
+  log(`tfjs-im2col benchmark${opts.quick ? ' --quick' : ''}: ${specs.length} cases on ${backends.join(', ')}; ` +
+    `${env.cpuModel} × ${env.cores}, Node ${env.node}, tfjs ${env.tfjs['tfjs-core']}, GEMM engine '${env.gemmEngine}'`);
+
+  const sectionSeconds: Record<string, number> = {};
+  const timed = async (name: string, fn: () => Promise<unknown>) => {
+    const t0 = Date.now();
+    await fn();
+    sectionSeconds[name] = (Date.now() - t0) / 1000;
+    log(`  (${name} section: ${sectionSeconds[name].toFixed(0)} s)`);
+  };
+  if (backends.includes('cpu')) {
+    log('cpu section (tfjs-backend-cpu builtins vs ours)');
+    await timed('cpu', () => runCpuSection(specs, ctx));
+  }
+  if (backends.includes('wasm')) {
+    log('wasm section (tfjs-backend-wasm builtins, XNNPACK)');
+    const wasm = await setUpWasm();
+    env.wasm = { simd: wasm.simd, threads: wasm.threads, note: wasm.note };
+    if (wasm.ok) await timed('wasm', () => runBuiltinSection('wasm', specs, ctx));
+    else for (const s of specs) results.get(s.id)!.measurements.push({ caseId: s.id, backend: 'wasm', impl: 'builtin', status: 'n/a', note: wasm.note });
+  }
+  if (backends.includes('tensorflow')) {
+    if (env.tfjsNode.present) {
+      log('tensorflow section (@tensorflow/tfjs-node builtins)');
+      await timed('tensorflow', () => runBuiltinSection('tensorflow', specs, ctx));
+    } else {
+      log(`tensorflow section: ${env.tfjsNode.note}`);
+    }
+  }
+  if (backends.includes('webgl')) {
+    log('webgl section (headless Chromium: builtin webgl vs ours)');
+    await tf.setBackend('cpu');
+    await timed('webgl', async () => {
+      env.webgl = await runWebglSection(specs, ctx, { root, library: resolve(opts.webglLib ?? join(root, 'dist/tfjs-im2col.min.js')) });
+    });
+  }
+  env.wallSeconds = (Date.now() - started) / 1000;
+  env.sectionSeconds = sectionSeconds;
+
+  const report: Report = { environment: env, cases: specs.map((s) => results.get(s.id)!) };
+  console.log(`\n${formatTerminal(report)}`);
+  const out = opts.out ? resolve(opts.out) : join(root, 'bench-results');
+  const jsonPath = resolve(opts.json ?? join(out, 'bench.json'));
+  const htmlPath = resolve(opts.html ?? join(out, 'bench.html'));
+  for (const p of [jsonPath, htmlPath]) mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(jsonPath, `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  writeFileSync(htmlPath, renderHtml(report));
+  console.log(`\nwrote ${jsonPath}\nwrote ${htmlPath}\nwall time ${env.wallSeconds.toFixed(0)} s`);
+  if (opts.readme) {
+    const readme = typeof opts.readme === 'string' ? resolve(opts.readme) : join(root, 'benchmarks/README.md');
+    updateReadme(readme, report);
+    console.log(`updated the results section of ${readme}`);
+  }
+  const failed = report.cases.flatMap((c) => c.measurements).filter((m) => m.status === 'error');
+  if (failed.length > 0) {
+    console.log(`${failed.length} measurement(s) failed (status "error"); see the notes above`);
+    process.exitCode = 2;
   }
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
   process.exit(1);
 });

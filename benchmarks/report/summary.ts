@@ -1,0 +1,113 @@
+/** Derived numbers shared by the terminal table and the HTML report. */
+import type { Backend, CaseResult, Impl, Measurement, Report } from '../suite/types';
+
+export function find(c: CaseResult, backend: Backend, impl: Impl): Measurement | undefined {
+  return c.measurements.find((m) => m.backend === backend && m.impl === impl);
+}
+
+export function median(c: CaseResult, backend: Backend, impl: Impl): number | undefined {
+  const m = find(c, backend, impl);
+  return m?.status === 'ok' ? m.stats?.medianMs : undefined;
+}
+
+/** builtin ÷ ours on the same backend, measured in the same run. */
+export function speedup(c: CaseResult, backend: Backend): number | undefined {
+  const b = median(c, backend, 'builtin');
+  const o = median(c, backend, 'ours');
+  return b !== undefined && o !== undefined ? b / o : undefined;
+}
+
+export function geomean(xs: number[]): number | undefined {
+  const ok = xs.filter((x) => x > 0 && Number.isFinite(x));
+  if (ok.length === 0) return undefined;
+  return Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length);
+}
+
+/** The sentences a closing note would quote: speedups per backend and kernel, targets, wasm comparison. */
+export function headlines(report: Report): string[] {
+  const lines: string[] = [];
+  const cases = report.cases;
+  for (const backend of ['cpu', 'webgl'] as const) {
+    const byOp = new Map<string, number[]>();
+    for (const c of cases) {
+      const s = speedup(c, backend);
+      if (s === undefined) continue;
+      byOp.set(c.spec.op, [...(byOp.get(c.spec.op) ?? []), s]);
+    }
+    if (byOp.size === 0) continue;
+    const parts = [...byOp.entries()].map(([op, xs]) => `${op} ${geomean(xs)!.toFixed(1)}× (${xs.length})`);
+    lines.push(`${backend}: ours vs builtin, geometric mean speedup per kernel (cases): ${parts.join(', ')}`);
+  }
+  const targets = cases.filter((c) => c.spec.target !== undefined);
+  for (const c of targets) {
+    const s = speedup(c, 'cpu');
+    if (s === undefined) continue;
+    lines.push(`target ${c.spec.id}: ${s.toFixed(1)}× vs ≥ ${c.spec.target}× — ${s >= c.spec.target! ? 'met' : 'MISSED'}`);
+  }
+  const vsWasm: number[] = [];
+  for (const c of cases) {
+    const w = median(c, 'wasm', 'builtin');
+    const o = median(c, 'cpu', 'ours');
+    if (w !== undefined && o !== undefined) vsWasm.push(w / o);
+  }
+  const g = geomean(vsWasm);
+  if (g !== undefined) {
+    lines.push(`ours on cpu vs tfjs-backend-wasm builtins: geometric mean ${g.toFixed(2)}× over ${vsWasm.length} cases ` +
+      `(> 1: ours faster)`);
+  }
+  const gl: number[] = [];
+  for (const c of cases) {
+    const w = median(c, 'webgl', 'ours');
+    const o = median(c, 'cpu', 'ours');
+    if (w !== undefined && o !== undefined) gl.push(w / o);
+  }
+  const gg = geomean(gl);
+  if (gg !== undefined) {
+    const r = report.environment.webgl;
+    lines.push(`ours on cpu vs ours on webgl (${r?.renderer ?? '?'}${r?.software ? ', software' : ''}): geometric mean ${gg.toFixed(2)}× over ${gl.length} cases (> 1: cpu faster)`);
+  }
+  return lines;
+}
+
+export function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  if (ms < 100) return ms.toFixed(1);
+  return ms.toFixed(0);
+}
+
+export function fmtErr(x: number | undefined): string {
+  if (x === undefined) return '';
+  if (x === 0) return '0';
+  return x.toExponential(1);
+}
+
+export function fmtBytes(b: number | undefined): string {
+  if (b === undefined) return '';
+  return `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MiB`;
+}
+
+/** "12.3 ±4% n9" from a measurement (n1*: the first call was the only sample), or its status. */
+export function fmtTiming(m: Measurement | undefined): string {
+  if (!m) return '';
+  if (m.status !== 'ok' || !m.stats) return m.status;
+  const spread = m.stats.medianMs > 0 ? (100 * m.stats.madMs) / m.stats.medianMs : 0;
+  return `${fmtMs(m.stats.medianMs)} ±${spread.toFixed(0)}% n${m.stats.samples}${m.stats.firstCallOnly ? '*' : ''}`;
+}
+
+/** Above this max |a−b| ÷ max |b| an implementation is listed as disagreeing (float32 sums of a few thousand terms stay far below). */
+export const DISAGREEMENT = 1e-3;
+
+/** "backend impl case: rel err vs what" for every measurement that disagrees with the builtin or the cpu reference. */
+export function disagreements(report: Report): string[] {
+  const out: string[] = [];
+  for (const c of report.cases) {
+    for (const m of c.measurements) {
+      for (const [what, e] of [['the builtin', m.vsBuiltin], [`the cpu reference (${c.referenceSource ?? '?'})`, m.vsReference]] as const) {
+        if (e && !(Number(e.maxRel) <= DISAGREEMENT)) out.push(`${m.backend} ${m.impl} ${c.spec.id}: max rel err ${fmtErr(Number(e.maxRel))} vs ${what}`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+/**
+ * The benchmark cases: every convolution and pooling layer of the chapter's
+ * networks (SimpleConvNet, the chapter-8 DeepConvNet, LeNet, AlexNet), odd
+ * shapes, and a whole SimpleConvNet training step. Each layer yields its
+ * forward and, where tfjs defines them, both gradients.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CaseSpec, ConvParams, Op, Pad, PoolParams } from './types';
+
+interface ConvLayer {
+  name: string;
+  /** Input height, width, channels (NHWC) for batch 1. */
+  in: [number, number, number];
+  filter: [number, number];
+  outChannels: number;
+  stride?: number;
+  pad?: Pad;
+  dilation?: number;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+interface PoolLayer {
+  name: string;
+  in: [number, number, number];
+  size: number;
+  stride: number;
+  kind: 'max' | 'avg';
+  pad?: Pad;
+}
+
+type Layer = ({ type: 'conv' } & ConvLayer) | ({ type: 'pool' } & PoolLayer);
+
+const OP_SHORT: Record<Op, string> = {
+  Conv2D: 'forward', Conv2DBackpropInput: 'dx', Conv2DBackpropFilter: 'dW',
+  MaxPool: 'forward', MaxPoolGrad: 'backward', AvgPool: 'forward', AvgPoolGrad: 'backward', TrainStep: 'step',
+};
+
+export function opLabel(op: Op): string {
+  return OP_SHORT[op];
+}
+
+let seedCounter = 1;
+
+function convCases(net: string, batch: number, l: ConvLayer, ops: Op[], target?: Partial<Record<Op, number>>, isProbe = false): CaseSpec[] {
+  const dataFormat = l.dataFormat ?? 'NHWC';
+  const [h, w, c] = l.in;
+  const xShape: [number, number, number, number] = dataFormat === 'NHWC' ? [batch, h, w, c] : [batch, c, h, w];
+  const filterShape: [number, number, number, number] = [l.filter[0], l.filter[1], c, l.outChannels];
+  const stride = l.stride ?? 1;
+  const dilation = l.dilation ?? 1;
+  const pad = l.pad ?? 'valid';
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, pad as 'same', undefined, false,
+    dataFormat === 'NHWC' ? 'channelsLast' : 'channelsFirst');
+  const params: ConvParams = {
+    kind: 'conv', xShape, filterShape, strides: [stride, stride], dilations: [dilation, dilation], pad, dataFormat,
+    outShape: info.outShape as [number, number, number, number],
+  };
+  const flops = 2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels;
+  // Multiply-adds whose input pixel lies inside the image (padding taps cost the builtins little).
+  const rowTaps = inBoundsTaps(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
+  const colTaps = inBoundsTaps(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
+  const effectiveWork = 2 * info.batchSize * rowTaps * colTaps * info.outChannels * info.inChannels;
+  const padText = typeof pad === 'number' ? `pad ${pad}` : pad;
+  const detail = `${xShape.join('×')} ${dataFormat} * ${l.filter.join('×')}×${c}→${l.outChannels}, stride ${stride}` +
+    `${dilation > 1 ? `, dilation ${dilation}` : ''}, ${padText} → ${info.outShape.join('×')}`;
+  // tfjs's gradients of a dilated convolution are not defined (its backprop kernels take no dilations).
+  const wanted = dilation > 1 ? ops.filter((op) => op === 'Conv2D') : ops;
+  const probeLayers = flops > PROBE_ABOVE_FLOPS && !isProbe
+    ? [probeGeometry(l, info.outHeight, info.outWidth, 1), probeGeometry(l, info.outHeight, info.outWidth, 2)] : undefined;
+  return wanted.map((op) => ({
+    id: `${net}/b${batch}/${l.name}/${OP_SHORT[op]}`, net, layer: l.name, batch, op, detail, work: flops, effectiveWork, isFlops: true,
+    params, seed: seedCounter++, target: target?.[op], mustRun: target?.[op] !== undefined ? true : undefined,
+    probes: probeLayers
+      ? probeLayers.map((pl) => withoutSeedBump(() => convCases(`${net}-probe`, 1, pl, [op], undefined, true)[0])) : undefined,
+  }));
+}
+
+/** Σ over output rows of the filter rows that land inside the input (one spatial dimension). */
+function inBoundsTaps(inSize: number, outSize: number, f: number, stride: number, dilation: number, padBefore: number): number {
+  let taps = 0;
+  for (let o = 0; o < outSize; o++) {
+    for (let k = 0; k < f; k++) {
+      const i = o * stride - padBefore + k * dilation;
+      if (i >= 0 && i < inSize) taps++;
+    }
+  }
+  return taps;
+}
+
+/** Convolutions above this many FLOP get probes (see CaseSpec.probes). */
+const PROBE_ABOVE_FLOPS = 5e7;
+
+function withoutSeedBump<T>(fn: () => T): T {
+  const saved = seedCounter;
+  try {
+    return fn();
+  } finally {
+    seedCounter = saved;
+  }
+}
+
+/** A probe does about this much work at most, so even tfjs's slowest builtin finishes it in about a second. */
+const PROBE_FLOPS = 5e6;
+
+/**
+ * The layer with its input cropped so the output has at most 6×6 pixels and
+ * the call about PROBE_FLOPS of work (filters, channels, strides, pads kept);
+ * `scale` 2 doubles the output side (about 4× the work).
+ */
+function probeGeometry(l: ConvLayer, outH: number, outW: number, scale: number): ConvLayer {
+  const perPixel = 2 * l.filter[0] * l.filter[1] * l.in[2] * l.outChannels;
+  const side = scale * Math.max(2, Math.min(6, Math.floor(Math.sqrt(PROBE_FLOPS / perPixel))));
+  const size = (out: number, inSize: number, f: number) => {
+    const o = Math.min(out, side);
+    const s = l.stride ?? 1;
+    const eff = (f - 1) * (l.dilation ?? 1) + 1;
+    const pad = l.pad ?? 'valid';
+    const n = pad === 'same' ? o * s : (o - 1) * s + eff - (pad === 'valid' ? 0 : 2 * pad);
+    return Math.min(inSize, Math.max(n, 1));
+  };
+  return { ...l, in: [size(outH, l.in[0], l.filter[0]), size(outW, l.in[1], l.filter[1]), l.in[2]] };
+}
+
+function poolCases(net: string, batch: number, l: PoolLayer): CaseSpec[] {
+  const [h, w, c] = l.in;
+  const xShape: [number, number, number, number] = [batch, h, w, c];
+  const pad = l.pad ?? 'valid';
+  const info = tf.backend_util.computePool2DInfo(xShape, l.size, l.stride, 1, pad as 'same');
+  const params: PoolParams = {
+    kind: 'pool', xShape, filterSize: [l.size, l.size], strides: [l.stride, l.stride], pad,
+    outShape: info.outShape as [number, number, number, number],
+  };
+  const reads = info.batchSize * info.outHeight * info.outWidth * info.outChannels * l.size * l.size;
+  const ops: Op[] = l.kind === 'max' ? ['MaxPool', 'MaxPoolGrad'] : ['AvgPool', 'AvgPoolGrad'];
+  const detail = `${xShape.join('×')} ${l.kind}pool ${l.size}×${l.size}, stride ${l.stride}, ${pad} → ${info.outShape.join('×')}`;
+  return ops.map((op) => ({
+    id: `${net}/b${batch}/${l.name}/${OP_SHORT[op]}`, net, layer: l.name, batch, op, detail, work: reads, isFlops: false,
+    params, seed: seedCounter++,
+  }));
+}
+
+const ALL_CONV_OPS: Op[] = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+
+function netCases(net: string, batch: number, layers: Layer[], target?: Partial<Record<Op, number>>): CaseSpec[] {
+  return layers.flatMap((l) => (l.type === 'conv' ? convCases(net, batch, l, ALL_CONV_OPS, target) : poolCases(net, batch, l)));
+}
+
+/** SimpleConvNet (chapter 7): conv 30@5×5 on 1×28×28, relu, maxpool 2×2/2, affine 100, affine 10. */
+const SIMPLE: Layer[] = [
+  { type: 'conv', name: 'conv1', in: [28, 28, 1], filter: [5, 5], outChannels: 30 },
+  { type: 'pool', name: 'pool1', in: [24, 24, 30], size: 2, stride: 2, kind: 'max' },
+];
+
+/** DeepConvNet (chapter 8): 3×3 convs 16,16,32,32,64,64 with pads 1,1,1,2,1,1, maxpool 2×2/2 after conv 2, 4 and 6. */
+const DEEP: Layer[] = [
+  { type: 'conv', name: 'conv1', in: [28, 28, 1], filter: [3, 3], outChannels: 16, pad: 1 },
+  { type: 'conv', name: 'conv2', in: [28, 28, 16], filter: [3, 3], outChannels: 16, pad: 1 },
+  { type: 'pool', name: 'pool1', in: [28, 28, 16], size: 2, stride: 2, kind: 'max' },
+  { type: 'conv', name: 'conv3', in: [14, 14, 16], filter: [3, 3], outChannels: 32, pad: 1 },
+  { type: 'conv', name: 'conv4', in: [14, 14, 32], filter: [3, 3], outChannels: 32, pad: 2 },
+  { type: 'pool', name: 'pool2', in: [16, 16, 32], size: 2, stride: 2, kind: 'max' },
+  { type: 'conv', name: 'conv5', in: [8, 8, 32], filter: [3, 3], outChannels: 64, pad: 1 },
+  { type: 'conv', name: 'conv6', in: [8, 8, 64], filter: [3, 3], outChannels: 64, pad: 1 },
+  { type: 'pool', name: 'pool3', in: [8, 8, 64], size: 2, stride: 2, kind: 'max' },
+];
+
+/** LeNet (1998): C1 6@5×5 on 32×32, S2 subsampling 2×2/2 (average), C3 16@5×5, S4, C5 120@5×5. */
+const LENET: Layer[] = [
+  { type: 'conv', name: 'C1', in: [32, 32, 1], filter: [5, 5], outChannels: 6 },
+  { type: 'pool', name: 'S2', in: [28, 28, 6], size: 2, stride: 2, kind: 'avg' },
+  { type: 'conv', name: 'C3', in: [14, 14, 6], filter: [5, 5], outChannels: 16 },
+  { type: 'pool', name: 'S4', in: [10, 10, 16], size: 2, stride: 2, kind: 'avg' },
+  { type: 'conv', name: 'C5', in: [5, 5, 16], filter: [5, 5], outChannels: 120 },
+];
+
+/**
+ * AlexNet (2012) on 227×227×3, without the two-GPU channel grouping:
+ * 96@11×11/4, pool 3/2, 256@5×5 pad 2, pool 3/2, 384@3×3, 384@3×3, 256@3×3 (pad 1), pool 3/2.
+ * Local response normalisation is not a convolution or pooling kernel and is left out.
+ */
+const ALEXNET: Layer[] = [
+  { type: 'conv', name: 'conv1', in: [227, 227, 3], filter: [11, 11], outChannels: 96, stride: 4 },
+  { type: 'pool', name: 'pool1', in: [55, 55, 96], size: 3, stride: 2, kind: 'max' },
+  { type: 'conv', name: 'conv2', in: [27, 27, 96], filter: [5, 5], outChannels: 256, pad: 2 },
+  { type: 'pool', name: 'pool2', in: [27, 27, 256], size: 3, stride: 2, kind: 'max' },
+  { type: 'conv', name: 'conv3', in: [13, 13, 256], filter: [3, 3], outChannels: 384, pad: 1 },
+  { type: 'conv', name: 'conv4', in: [13, 13, 384], filter: [3, 3], outChannels: 384, pad: 1 },
+  { type: 'conv', name: 'conv5', in: [13, 13, 384], filter: [3, 3], outChannels: 256, pad: 1 },
+  { type: 'pool', name: 'pool5', in: [13, 13, 256], size: 3, stride: 2, kind: 'max' },
+];
+
+/** Shapes off the chapter's beaten path. */
+const ODD: Array<{ batch: number; layer: Layer }> = [
+  { batch: 8, layer: { type: 'conv', name: 'stride2', in: [56, 56, 64], filter: [3, 3], outChannels: 128, stride: 2, pad: 'same' } },
+  { batch: 8, layer: { type: 'conv', name: 'dilation2', in: [28, 28, 32], filter: [3, 3], outChannels: 32, dilation: 2, pad: 'same' } },
+  { batch: 8, layer: { type: 'conv', name: 'same5x5', in: [32, 32, 32], filter: [5, 5], outChannels: 64, pad: 'same' } },
+  { batch: 8, layer: { type: 'conv', name: 'nchw', in: [28, 28, 64], filter: [3, 3], outChannels: 64, pad: 'same', dataFormat: 'NCHW' } },
+  { batch: 16, layer: { type: 'conv', name: '1x1', in: [14, 14, 256], filter: [1, 1], outChannels: 256 } },
+  { batch: 4, layer: { type: 'conv', name: 'wide512', in: [7, 7, 512], filter: [3, 3], outChannels: 512, pad: 'same' } },
+  { batch: 8, layer: { type: 'pool', name: 'maxpool3x3same', in: [28, 28, 64], size: 3, stride: 2, kind: 'max', pad: 'same' } },
+];
+
+const TARGETS: Partial<Record<Op, number>> = { Conv2D: 4, Conv2DBackpropFilter: 100 };
+
+function trainCase(batch: number): CaseSpec {
+  // conv forward + dW (the input needs no gradient), two affine layers forward + dW + dx.
+  const convFlops = 2 * 2 * batch * 24 * 24 * 30 * 25;
+  const affineFlops = 3 * 2 * batch * (4320 * 100 + 100 * 10);
+  return {
+    id: `SimpleConvNet/b${batch}/train/step`, net: 'SimpleConvNet', layer: 'train', batch, op: 'TrainStep',
+    detail: `forward + backward + SGD update, batch ${batch}×28×28×1, softmax cross-entropy`, work: convFlops + affineFlops,
+    isFlops: true, params: { kind: 'train', batch, learningRate: 0.01 }, seed: seedCounter++, mustRun: true,
+  };
+}
+
+export function fullCases(): CaseSpec[] {
+  seedCounter = 1;
+  return [
+    ...[1, 32, 100].flatMap((b) => netCases('SimpleConvNet', b, SIMPLE, TARGETS)),
+    ...[1, 8].flatMap((b) => netCases('DeepConvNet', b, DEEP)),
+    ...[1, 8].flatMap((b) => netCases('LeNet', b, LENET)),
+    ...[1, 8].flatMap((b) => netCases('AlexNet', b, ALEXNET)),
+    ...ODD.flatMap(({ batch, layer }) => netCases('odd', batch, [layer])),
+    trainCase(100),
+  ];
+}
+
+/** A handful of small cases covering every kernel kind, an odd layout and a training step. */
+export function quickCases(): CaseSpec[] {
+  seedCounter = 1;
+  return [
+    ...netCases('SimpleConvNet', 8, SIMPLE, TARGETS),
+    ...netCases('LeNet', 1, [LENET[1]]),
+    ...convCases('odd', 2, { name: 'nchw-stride2', in: [14, 14, 8], filter: [3, 3], outChannels: 8, stride: 2, pad: 'same', dataFormat: 'NCHW' }, ['Conv2D']),
+    trainCase(8),
+  ];
+}
+
+export function matches(spec: CaseSpec, filter: string | undefined): boolean {
+  if (!filter) return true;
+  const f = filter.toLowerCase();
+  return spec.id.toLowerCase().includes(f) || spec.op.toLowerCase().includes(f) || spec.net.toLowerCase().includes(f);
+}
+

@@ -1,0 +1,160 @@
+/**
+ * Turns a CaseSpec into a callable on whatever tfjs the caller hands in: the
+ * npm modules in Node, the page's global `tf` in Chromium. Inputs come from a
+ * seeded generator, so Node and the page build identical tensors and the
+ * outputs can be compared across backends.
+ */
+import type * as tfTypes from '@tensorflow/tfjs-core';
+import type { CaseSpec, ConvParams, ErrorMetrics, PoolParams, TrainParams } from './types';
+
+type TF = typeof tfTypes;
+type Tensor = tfTypes.Tensor;
+
+/** mulberry32: a small seeded generator, identical in Node and the browser. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform values in [-scale, scale). */
+export function randomValues(n: number, next: () => number, scale = 1): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = (next() * 2 - 1) * scale;
+  return v;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+export interface Runner {
+  /** One call of the benchmarked operation; the caller disposes the result. */
+  run(): Tensor;
+  /** Frees the inputs (and variables). */
+  dispose(): void;
+}
+
+function convRunner(tf: TF, spec: CaseSpec, p: ConvParams): Runner {
+  const next = rng(spec.seed);
+  const x = tf.tensor(randomValues(size(p.xShape), next), p.xShape);
+  const filter = tf.tensor(randomValues(size(p.filterShape), next), p.filterShape);
+  const dy = tf.tensor(randomValues(size(p.outShape), next), p.outShape);
+  const common = { strides: p.strides, pad: p.pad, dataFormat: p.dataFormat, dimRoundingMode: undefined };
+  const attrs = common as unknown as tfTypes.NamedAttrMap;
+  const engine = tf.engine();
+  let run: () => Tensor;
+  switch (spec.op) {
+    case 'Conv2D':
+      run = () => engine.runKernel('Conv2D', { x, filter }, { ...attrs, dilations: p.dilations }) as Tensor;
+      break;
+    case 'Conv2DBackpropInput':
+      run = () => engine.runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: p.xShape }) as Tensor;
+      break;
+    case 'Conv2DBackpropFilter':
+      run = () => engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: p.filterShape }) as Tensor;
+      break;
+    default:
+      throw new Error(`convolution case ${spec.id} has op ${spec.op}`);
+  }
+  return { run, dispose: () => tf.dispose([x, filter, dy]) };
+}
+
+function poolRunner(tf: TF, spec: CaseSpec, p: PoolParams): Runner {
+  const next = rng(spec.seed);
+  const x = tf.tensor(randomValues(size(p.xShape), next), p.xShape);
+  const dy = tf.tensor(randomValues(size(p.outShape), next), p.outShape);
+  const attrs = { filterSize: p.filterSize, strides: p.strides, pad: p.pad, dimRoundingMode: undefined } as unknown as tfTypes.NamedAttrMap;
+  const engine = tf.engine();
+  const extra: Tensor[] = [];
+  let run: () => Tensor;
+  switch (spec.op) {
+    case 'MaxPool':
+      run = () => engine.runKernel('MaxPool', { x }, attrs) as Tensor;
+      break;
+    case 'AvgPool':
+      run = () => engine.runKernel('AvgPool', { x }, attrs) as Tensor;
+      break;
+    case 'MaxPoolGrad': {
+      // The forward output is part of the input; it is computed once, untimed.
+      const output = engine.runKernel('MaxPool', { x }, attrs) as Tensor;
+      extra.push(output);
+      run = () => engine.runKernel('MaxPoolGrad', { dy, input: x, output }, attrs) as Tensor;
+      break;
+    }
+    case 'AvgPoolGrad':
+      run = () => engine.runKernel('AvgPoolGrad', { dy, input: x }, attrs) as Tensor;
+      break;
+    default:
+      throw new Error(`pooling case ${spec.id} has op ${spec.op}`);
+  }
+  return { run, dispose: () => tf.dispose([x, dy, ...extra]) };
+}
+
+/**
+ * One SGD step of SimpleConvNet (conv 30@5×5 → relu → maxpool 2×2/2 →
+ * affine 100 → relu → affine 10 → softmax cross-entropy) on a batch of
+ * 28×28 images. Returns [loss, every gradient flattened] of the step, so the
+ * first call's output is comparable across backends (same initial weights).
+ */
+function trainRunner(tf: TF, spec: CaseSpec, p: TrainParams): Runner {
+  const next = rng(spec.seed);
+  const n = p.batch;
+  const x = tf.tensor4d(randomValues(n * 28 * 28, next).map((v) => (v + 1) / 2), [n, 28, 28, 1]);
+  const labelValues = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) labelValues[i * 10 + Math.floor(next() * 10)] = 1;
+  const labels = tf.tensor2d(labelValues, [n, 10]);
+  const weight = (shape: number[], scale: number) => {
+    const init = tf.tensor(randomValues(size(shape), next, scale), shape);
+    const v = tf.variable(init);
+    init.dispose();
+    return v;
+  };
+  const W1 = weight([5, 5, 1, 30], 0.2);
+  const b1 = weight([30], 0.01);
+  const W2 = weight([12 * 12 * 30, 100], 0.03);
+  const b2 = weight([100], 0.01);
+  const W3 = weight([100, 10], 0.2);
+  const b3 = weight([10], 0.01);
+  const vars = [W1, b1, W2, b2, W3, b3];
+  const loss = () => {
+    const c = tf.relu(tf.add(tf.conv2d(x, W1 as tfTypes.Tensor4D, 1, 'valid'), b1));
+    const pooled = tf.maxPool(c as tfTypes.Tensor4D, 2, 2, 'valid');
+    const h = tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [n, 12 * 12 * 30]), W2), b2));
+    const logits = tf.add(tf.matMul(h as tfTypes.Tensor2D, W3), b3);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tfTypes.Scalar;
+  };
+  const run = () => {
+    const { value, grads } = tf.variableGrads(loss, vars);
+    const out = tf.tidy(() => tf.concat([tf.reshape(value, [1]), ...vars.map((v) => tf.reshape(grads[v.name], [-1]))]));
+    tf.tidy(() => vars.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name], p.learningRate)))));
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  return { run, dispose: () => tf.dispose([x, labels, ...vars]) };
+}
+
+export function makeRunner(tf: TF, spec: CaseSpec): Runner {
+  const p = spec.params;
+  if (p.kind === 'conv') return convRunner(tf, spec, p);
+  if (p.kind === 'pool') return poolRunner(tf, spec, p);
+  return trainRunner(tf, spec, p);
+}
+
+/** max |a − b| and that over max |b|; a NaN on one side only counts as an infinite error. */
+export function compare(a: ArrayLike<number>, b: ArrayLike<number>): ErrorMetrics {
+  if (a.length !== b.length) return { maxAbs: Infinity, maxRel: Infinity };
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (Number.isNaN(x) !== Number.isNaN(y)) diff = Infinity;
+    else if (!Number.isNaN(x)) diff = Math.max(diff, Math.abs(x - y));
+    if (Number.isFinite(y)) scale = Math.max(scale, Math.abs(y));
+  }
+  return { maxAbs: diff, maxRel: diff / Math.max(scale, 1e-30) };
+}

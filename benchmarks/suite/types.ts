@@ -1,0 +1,174 @@
+/**
+ * Plain data shared by the Node runners, the WebGL page and the reports.
+ * Everything here crosses the Node/Chromium boundary as JSON, so no tensors.
+ */
+
+export type Op =
+  | 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter'
+  | 'MaxPool' | 'MaxPoolGrad' | 'AvgPool' | 'AvgPoolGrad'
+  | 'TrainStep';
+
+export type Pad = 'same' | 'valid' | number;
+
+export interface ConvParams {
+  kind: 'conv';
+  /** NHWC or NCHW, as `dataFormat` says. */
+  xShape: [number, number, number, number];
+  /** [filterH, filterW, inChannels, outChannels]. */
+  filterShape: [number, number, number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+  /** Output shape of the forward convolution (the shape of dy). */
+  outShape: [number, number, number, number];
+}
+
+export interface PoolParams {
+  kind: 'pool';
+  xShape: [number, number, number, number];
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: Pad;
+  outShape: [number, number, number, number];
+}
+
+export interface TrainParams {
+  kind: 'train';
+  batch: number;
+  learningRate: number;
+}
+
+export interface CaseSpec {
+  /** Stable identifier, e.g. `SimpleConvNet/b100/conv1/dW`. */
+  id: string;
+  /** The network (or `odd` for the odd shapes). */
+  net: string;
+  layer: string;
+  batch: number;
+  op: Op;
+  /** Human-readable one-liner: shapes and hyper-parameters. */
+  detail: string;
+  /** Floating-point operations of one call (a multiply-add counts 2); for pools, window reads. */
+  work: number;
+  /** Convolutions: the FLOP of taps inside the image, which scales the probes' times to this case. */
+  effectiveWork?: number;
+  /** True when `work` is floating-point operations (GFLOP/s is meaningful). */
+  isFlops: boolean;
+  params: ConvParams | PoolParams | TrainParams;
+  seed: number;
+  /** Issue-2 speed target (ours ÷ builtin on cpu), when the case has one. */
+  target?: number;
+  /** Headline cases (speed targets, the training step) are never skipped for being slow. */
+  mustRun?: boolean;
+  /**
+   * For big convolutions: the same layer at batch 1 on a few output pixels,
+   * and on about four times as many; timed to estimate this case's cost.
+   */
+  probes?: CaseSpec[];
+}
+
+export type Backend = 'cpu' | 'wasm' | 'webgl' | 'tensorflow';
+export type Impl = 'ours' | 'builtin';
+
+export interface Stats {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Median absolute deviation from the median, ms. */
+  madMs: number;
+  /** Relative margin of error of the mean (95%), percent. */
+  rmePct: number;
+  samples: number;
+  /** Duration of the first (untimed: warm-up + correctness) call. */
+  firstCallMs: number;
+  /** The call was so slow that the first call is the only sample. */
+  firstCallOnly?: boolean;
+}
+
+export interface ErrorMetrics {
+  /** max |a − b| */
+  maxAbs: number;
+  /** max |a − b| ÷ max |b| (the error relative to the result's magnitude). */
+  maxRel: number;
+}
+
+export interface MemoryMetrics {
+  /** Node: process RSS, the larger of after the first call (output alive) and after timing. */
+  rssBytes?: number;
+  /** Node: the process's RSS high-water mark (getrusage maxrss) when the case finished. */
+  maxRssBytes?: number;
+  /** tf.memory().numBytes with the output alive. */
+  tensorBytes?: number;
+  /** WebGL: tf.memory().numBytesInGPUAllocated, the larger of with the output alive and after timing. */
+  gpuBytesAllocated?: number;
+  /** WebGL: tf.memory().numBytesInGPU with the output alive. */
+  gpuBytesInUse?: number;
+  /** Chromium: performance.memory.usedJSHeapSize after the case. */
+  jsHeapBytes?: number;
+}
+
+export type Status = 'ok' | 'skipped' | 'n/a' | 'error';
+
+export interface Measurement {
+  caseId: string;
+  backend: Backend;
+  impl: Impl;
+  status: Status;
+  /** Why it was skipped / not available / failed. */
+  note?: string;
+  stats?: Stats;
+  /** work ÷ median, when the case counts flops. */
+  gflops?: number;
+  /** Ours vs the builtin of the same backend, same inputs, same run. */
+  vsBuiltin?: ErrorMetrics;
+  /** Against the cpu reference (see `referenceSource` of the case). */
+  vsReference?: ErrorMetrics;
+  memory?: MemoryMetrics;
+}
+
+export interface CaseResult {
+  spec: CaseSpec;
+  /** Which implementation produced the reference output: tfjs's builtin cpu kernel, or ours on cpu when the builtin is too slow. */
+  referenceSource?: 'builtin-cpu' | 'ours-cpu';
+  measurements: Measurement[];
+}
+
+export interface WebglEnv {
+  renderer: string;
+  vendor: string;
+  webglVersion: number;
+  float32RenderTargets: boolean;
+  /** True when the renderer is a software rasterizer (SwiftShader, llvmpipe, ...). */
+  software: boolean;
+  chromiumVersion: string;
+  oursOnWebgl: boolean;
+  note?: string;
+}
+
+export interface Environment {
+  date: string;
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  platform: string;
+  node: string;
+  tfjs: Record<string, string>;
+  gemmEngine: string;
+  backendsRequested: Backend[];
+  wasm?: { simd: boolean; threads: boolean; note?: string };
+  tfjsNode: { present: boolean; note: string };
+  webgl?: WebglEnv;
+  quick: boolean;
+  caseFilter?: string;
+  /** Free text from --note (e.g. "machine shared with other jobs"). */
+  note?: string;
+  wallSeconds?: number;
+  /** Wall time of each backend section. */
+  sectionSeconds?: Record<string, number>;
+}
+
+export interface Report {
+  environment: Environment;
+  cases: CaseResult[];
+}

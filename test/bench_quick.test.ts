@@ -1,0 +1,179 @@
+/**
+ * The benchmark harness can't rot: bundles benchmarks/main.ts exactly as
+ * scripts/build.mjs does (into a temporary folder, so it never races a build),
+ * runs the quick suite on cpu + wasm (+ webgl when Chromium is present), then
+ * checks the JSON, the terminal table and the HTML report — the latter by
+ * rendering it in Chromium and looking at the screenshot. Timing numbers are
+ * not asserted (they belong to the benchmark, not to a unit test); the
+ * correctness numbers are.
+ */
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import type { Measurement, Report } from '../benchmarks/suite/types';
+
+const root = path.resolve(__dirname, '..');
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+let dir: string;
+let report: Report;
+let html: string;
+let stdout: string;
+let wallSeconds: number;
+
+function find(id: string, backend: string, impl: string): Measurement | undefined {
+  return report.cases.find((c) => c.spec.id === id)?.measurements.find((m) => m.backend === backend && m.impl === impl);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tfjs-im2col-bench-'));
+  const common = { bundle: true, target: 'es2020', logLevel: 'error' as const, absWorkingDir: root };
+  await build({ ...common, entryPoints: ['benchmarks/main.ts'], format: 'cjs', platform: 'node', packages: 'external',
+    outfile: path.join(dir, 'bench.cjs') });
+  // Our IIFE for the page, built like scripts/build.mjs builds dist/tfjs-im2col.min.js.
+  await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'tfjsIm2col', platform: 'browser', minify: true,
+    outfile: path.join(dir, 'tfjs-im2col.min.js'),
+    plugins: [{
+      name: 'tf-global',
+      setup(b) {
+        b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, (a) => ({ path: a.path, namespace: 'tf-global' }));
+        b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
+      },
+    }] });
+  const backends = haveChromium ? 'cpu,wasm,webgl,tensorflow' : 'cpu,wasm,tensorflow';
+  const started = Date.now();
+  stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [path.join(dir, 'bench.cjs'), '--quick', '--backend', backends, '--out', path.join(dir, 'out'),
+      '--webgl-lib', path.join(dir, 'tfjs-im2col.min.js')],
+    // The bundle lives outside the repository: its npm externals resolve through NODE_PATH.
+    { cwd: root, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') }, maxBuffer: 64 * 2 ** 20, timeout: 150_000 },
+    (err, out, errOut) => (err ? reject(new Error(`bench --quick failed: ${err.message}\n${out}\n${errOut}`)) : resolve(out)));
+  });
+  wallSeconds = (Date.now() - started) / 1000;
+  console.log(`bench --quick took ${wallSeconds.toFixed(1)} s`);
+  report = JSON.parse(readFileSync(path.join(dir, 'out', 'bench.json'), 'utf8'));
+  html = readFileSync(path.join(dir, 'out', 'bench.html'), 'utf8');
+}, 200_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('JSON names the environment', () => {
+  const env = report.environment;
+  expect(env.quick).toBe(true);
+  expect(env.cores).toBeGreaterThan(0);
+  expect(env.cpuModel.length).toBeGreaterThan(0);
+  expect(env.node).toBe(process.version);
+  expect(env.tfjs['tfjs-core']).toMatch(/^\d+\.\d+\.\d+/);
+  expect(env.tfjs['tfjs-backend-wasm']).toMatch(/^\d+\.\d+\.\d+/);
+  expect(env.gemmEngine.length).toBeGreaterThan(0);
+  expect(env.wasm?.simd).toBe(true);
+  let tfjsNodeInstalled = true;
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+  } catch {
+    tfjsNodeInstalled = false;
+  }
+  if (!tfjsNodeInstalled) {
+    expect(env.tfjsNode.present).toBe(false);
+    expect(env.tfjsNode.note).toMatch(/not installed/);
+  }
+  if (haveChromium) {
+    expect(env.webgl?.renderer).toMatch(/SwiftShader/i);
+    expect(env.webgl?.software).toBe(true);
+  }
+});
+
+test('cpu: every quick case timed for ours and the builtin, results match the builtin', () => {
+  expect(report.cases.length).toBeGreaterThanOrEqual(5);
+  const ops = new Set(report.cases.map((c) => c.spec.op));
+  for (const op of ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad', 'TrainStep']) expect(ops).toContain(op);
+  for (const c of report.cases) {
+    for (const impl of ['builtin', 'ours']) {
+      const m = find(c.spec.id, 'cpu', impl)!;
+      expect(m).toBeDefined();
+      expect({ id: c.spec.id, impl, status: m.status, note: m.note }).toEqual({ id: c.spec.id, impl, status: 'ok', note: undefined });
+      expect(m.stats!.samples).toBeGreaterThanOrEqual(1);
+      expect(m.stats!.medianMs).toBeGreaterThan(0);
+      expect(m.stats!.minMs).toBeLessThanOrEqual(m.stats!.medianMs);
+      expect(m.stats!.maxMs).toBeGreaterThanOrEqual(m.stats!.medianMs);
+      expect(m.memory!.rssBytes).toBeGreaterThan(0);
+    }
+    const ours = find(c.spec.id, 'cpu', 'ours')!;
+    expect(c.referenceSource).toBe('builtin-cpu');
+    expect(ours.vsBuiltin!.maxRel).toBeLessThan(1e-4);
+    if (c.spec.isFlops) expect(ours.gflops).toBeGreaterThan(0);
+  }
+});
+
+test('wasm: builtins timed where they exist, missing kernels reported n/a', () => {
+  const dW = report.cases.find((c) => c.spec.op === 'Conv2DBackpropFilter')!;
+  expect(find(dW.spec.id, 'wasm', 'builtin')!.status).toBe('n/a');
+  const fwd = report.cases.find((c) => c.spec.op === 'Conv2D' && c.spec.net === 'SimpleConvNet')!;
+  const m = find(fwd.spec.id, 'wasm', 'builtin')!;
+  expect(m.status).toBe('ok');
+  expect(m.vsReference!.maxRel).toBeLessThan(1e-4);
+});
+
+(haveChromium ? test : test.skip)('webgl: builtin and ours timed in Chromium, results match the cpu reference', () => {
+  for (const c of report.cases) {
+    for (const impl of ['builtin', 'ours']) {
+      const m = find(c.spec.id, 'webgl', impl)!;
+      expect({ id: c.spec.id, impl, status: m.status }).toEqual({ id: c.spec.id, impl, status: 'ok' });
+      expect(m.vsReference!.maxRel).toBeLessThan(1e-3);
+      expect(m.memory!.gpuBytesAllocated).toBeGreaterThan(0);
+    }
+  }
+});
+
+test('terminal output has the tables and headlines', () => {
+  expect(stdout).toContain('== cpu: ours vs builtin ==');
+  expect(stdout).toContain('== wasm: builtins ==');
+  expect(stdout).toContain('headlines:');
+  expect(stdout).toMatch(/target SimpleConvNet\/b\d+\/conv1\/dW: [\d.]+× vs ≥ 100×/);
+});
+
+test('HTML is self-contained and renders its charts in Chromium', async () => {
+  expect(html).toMatch(/^<!doctype html>/);
+  expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+  expect(html).not.toMatch(/<script/i);
+  expect(html).toContain('chart-speedup');
+  expect(html).toContain('chart-backends');
+  if (haveChromium) expect(html).toMatch(/not a GPU/);
+  if (!haveChromium) return;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    const requests: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+    await page.goto(`file://${path.join(dir, 'out', 'bench.html')}`);
+    const bars = await page.$$eval('svg.chart-speedup rect.bar', (els) => els.map((e) => (e as SVGRectElement).getBBox().width));
+    expect(bars.length).toBeGreaterThanOrEqual(report.cases.length);
+    expect(bars.every((w) => w > 0)).toBe(true);
+    expect(await page.$$eval('svg.chart-backends rect.bar', (els) => els.length)).toBeGreaterThanOrEqual(report.cases.length * 2);
+    const box = await page.locator('svg.chart-speedup').boundingBox();
+    expect(box!.width).toBeGreaterThan(200);
+    expect(box!.height).toBeGreaterThan(100);
+    const png = PNG.sync.read(await page.locator('svg.chart-speedup').screenshot());
+    // Not blank: a good share of non-white pixels, and the cpu series' blue among them.
+    let ink = 0;
+    let blue = 0;
+    for (let i = 0; i < png.data.length; i += 4) {
+      const [r, g, b] = [png.data[i], png.data[i + 1], png.data[i + 2]];
+      if (r < 240 || g < 240 || b < 240) ink++;
+      if (Math.abs(r - 0x1f) < 12 && Math.abs(g - 0x77) < 12 && Math.abs(b - 0xb4) < 12) blue++;
+    }
+    const pixels = png.width * png.height;
+    expect(ink / pixels).toBeGreaterThan(0.02);
+    expect(blue).toBeGreaterThan(50);
+    expect(requests).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+});
