@@ -18,9 +18,14 @@ execFileSync(process.execPath, [join(root, 'scripts/build-wasm.mjs')], { cwd: ro
 const common = { bundle: true, sourcemap: true, target: 'es2020', logLevel: 'warning', absWorkingDir: root };
 
 // The library: tfjs and every npm dependency stay external (peer/regular deps).
-for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']]) {
-  await build({ ...common, entryPoints: ['src/index.ts'], format, platform: 'neutral', packages: 'external',
-    mainFields: ['module', 'main'], outfile: join(dist, `index.${ext}`) });
+// `models` (the chapter's networks, needs tfjs-layers) and `node` (file I/O: MNIST, saving, training) are
+// separate entries so that the kernels never pull in tfjs-layers or node:fs.
+const entries = [['src/index.ts', 'index', 'neutral'], ['src/models/index.ts', 'models', 'neutral'], ['src/node.ts', 'node', 'node']];
+for (const [entry, name, platform] of entries) {
+  for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']]) {
+    await build({ ...common, entryPoints: [entry], format, platform, packages: 'external',
+      mainFields: ['module', 'main'], outfile: join(dist, `${name}.${ext}`) });
+  }
 }
 // The side-effect entry shares the library's module (one registry of originals).
 writeFileSync(join(dist, 'register.mjs'), "import { registerIm2colKernels } from './index.mjs';\nregisterIm2colKernels();\n");
