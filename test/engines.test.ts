@@ -3,6 +3,7 @@
  * engine against tfjs's builtins, and the worker pool's lifecycle: a process
  * whose pool is never closed still exits, from the esbuild CommonJS bundle too.
  */
+import { randomValues } from './helpers/random';
 import { execFileSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,18 +24,7 @@ tf.setBackend('cpu');
 // Node 20 validates relaxed SIMD only behind this flag; with it the relaxed engines join the sweep.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-function random(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+const random = randomValues;
 
 afterAll(async () => {
   await shutdownGemmThreads();

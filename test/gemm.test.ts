@@ -6,6 +6,7 @@
  * the blocking (1, odd, > MC/KC/NC, k = 0), and the thread splits along m, n
  * and k. C's untouched elements (the holes of a strided view) must survive.
  */
+import { randomValues } from './helpers/random';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { GemmEngine, gemmScalar, Matrix } from '../kernels/core/gemm';
@@ -15,19 +16,7 @@ import { createThreadedEngine, IDLE_MS, ThreadedEngine } from '../kernels/core/g
 // Before any module is compiled: lets this Node 20 validate the relaxed-SIMD variants.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-/** Deterministic values in [-1, 1) (mulberry32). */
-function random(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+const random = randomValues;
 
 type Layout = 'row' | 'col' | 'rowPadded' | 'colPadded' | 'reversed';
 

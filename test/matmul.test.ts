@@ -5,6 +5,7 @@
  * cases tfjs's builtin gets wrong (mutual batch broadcasting) against a
  * float64 reference, int32, bad inputs, and that no tensor leaks.
  */
+import { randomValues } from './helpers/random';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -19,18 +20,7 @@ import { KernelInputError } from '../kernels/core/geometry';
 
 tf.setBackend('cpu');
 
-function random(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+const random = randomValues;
 
 const OURS: KernelConfig[] = [batchMatMulConfig, fusedMatMulConfig];
 

@@ -1,6 +1,8 @@
-// tfjs prints a banner suggesting tfjs-node (which cannot be installed here) in every test file; drop just that.
+// tfjs prints a banner suggesting tfjs-node (which cannot be installed here) in every test file, and
+// re-announces its platform when a test loads a second copy of it; drop just those two.
 const warn = console.warn.bind(console);
+const NOISE = ['install our node backend', 'Platform node has already been set'];
 console.warn = (...args: unknown[]) => {
-  if (args.some((a) => typeof a === 'string' && a.includes('install our node backend'))) return;
+  if (args.some((a) => typeof a === 'string' && NOISE.some((n) => a.includes(n)))) return;
   warn(...args);
 };

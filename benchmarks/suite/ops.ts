@@ -11,16 +11,9 @@ type TF = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
 
 /** mulberry32: a small seeded generator, identical in Node and the browser. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/random';
+
+export { rng };
 
 /** Uniform values in [-scale, scale). */
 export function randomValues(n: number, next: () => number, scale = 1): Float32Array {

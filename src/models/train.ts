@@ -13,17 +13,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { imagesTensor, MnistData, MnistSplit, oneHotTensor } from '../data/mnist';
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../random';
+import { mulberry32 } from '../random';
 
 /** Fisher–Yates permutation of 0..n-1 driven by `random`. */
 export function permutation(n: number, random: () => number): Uint32Array {

@@ -8,6 +8,7 @@
  * with registerIm2colKernels / unregisterIm2colKernels).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { mulberry32 } from '../../src/random';
 declare const tf: any;
 declare const tfjsIm2col: any;
 
@@ -59,16 +60,7 @@ export function contextLost(): boolean {
 }
 
 /** mulberry32: small seeded generator so Node can name a case by its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomValues(n: number, next: () => number, integers = false): Float32Array {
   const v = new Float32Array(n);

@@ -51,16 +51,4 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return diff / Math.max(scale, 1e-30);
 }
 
-/** Deterministic uniform values in [-1, 1) from a seed (mulberry32). */
-export function randomValues(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+export { randomValues } from './random';
