@@ -10,15 +10,21 @@ import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
 import { rememberBuiltin } from '../kernels/core/fallback';
 
-/** The kernels this package provides, by tfjs kernel name. */
+/**
+ * The kernels this package provides, by tfjs kernel name: the convolutions and
+ * pools (cpu and webgl), and on cpu the matrix products on the same GEMM plus
+ * the elementwise passes and Sum that a training step spends its time in once
+ * the convolutions are fast.
+ */
 export const IM2COL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
   'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'Sqrt', 'Sum',
 ] as const;
 
 export type Im2colKernelName = (typeof IM2COL_KERNELS)[number];
 
-/** Our kernel configs per backend name. Later issues may add kernels (BatchMatMul, ...). */
+/** Our kernel configs per backend name. */
 const PROVIDED: Record<string, KernelConfig[]> = {
   cpu: cpuKernelConfigs,
   webgl: webglKernelConfigs,

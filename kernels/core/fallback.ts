@@ -1,10 +1,14 @@
 /**
- * The builtin kernels we replaced, for the one case where im2col cannot give
- * tfjs's answer: im2col multiplies padding as explicit zeros, while tfjs's
+ * The builtin kernels we replaced, for the calls only they answer as tfjs does.
+ *
+ * Convolutions: im2col multiplies padding as explicit zeros, while tfjs's
  * builtins skip padded taps, so 0 · Inf = NaN appears where tfjs has a finite
  * value. When the operand that meets the padding holds NaN or ±Inf (a filter
  * in the forward pass, dy in the filter gradient), the kernel hands the call to
  * the builtin it replaced.
+ *
+ * Elementwise kernels and Sum: ours handle float32; other dtypes (int32 index
+ * arithmetic, bool, complex64) go to the builtin.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { ConvGeometry, KernelInputError } from './geometry';
@@ -30,12 +34,17 @@ export function windowsLeaveInput(g: ConvGeometry): boolean {
   return g.padTop > 0 || g.padLeft > 0 || lastH >= g.inH || lastW >= g.inW;
 }
 
-/** Runs the builtin kernel this package replaced for (kernelName, backend). */
-export function runBuiltin(kernelName: string, backendName: string, args: object): ReturnType<KernelFunc> {
+/**
+ * Runs the builtin kernel this package replaced for (kernelName, backend);
+ * `why` says, for the error when there is none, what only the builtin handles.
+ */
+export function runBuiltin(
+  kernelName: string, backendName: string, args: object,
+  why = 'non-finite values meet the zero padding, which only the builtin kernel computes as tfjs does',
+): ReturnType<KernelFunc> {
   const config = builtins.get(`${backendName}_${kernelName}`);
   if (config === undefined) {
-    throw new KernelInputError(kernelName, 'non-finite values meet the zero padding, which only the builtin ' +
-      `kernel computes as tfjs does, and no builtin ${kernelName} was registered for '${backendName}'`);
+    throw new KernelInputError(kernelName, `${why}, and no builtin ${kernelName} was registered for '${backendName}'`);
   }
   return config.kernelFunc(args as Parameters<KernelFunc>[0]);
 }

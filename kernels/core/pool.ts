@@ -5,71 +5,75 @@
  * mean) of every row; backward routes each dout to the argmax (or spreads it
  * evenly) and col2im's it back. Here the same walk over windows is done
  * directly, without building the window matrix: for each output pixel, the
- * window's in-bounds input pixels, all channels at once.
+ * window's in-bounds input pixels (ranges computed once per output row and
+ * column), all channels at once.
  */
 import { ConvGeometry } from './geometry';
 
-/**
- * Calls `visit(o, ihMin, ihMax, iwMin, iwMax, n)` for every output pixel o (its
- * NHWC offset is o * channels) with the in-bounds window rows [ihMin, ihMax)
- * and columns [iwMin, iwMax) (empty for a window that lies wholly in the padding).
- */
-function forEachWindow(
-  g: ConvGeometry,
-  visit: (o: number, ihMin: number, ihMax: number, iwMin: number, iwMax: number, n: number) => void,
-): void {
-  let o = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < g.outH; oh++) {
-      const ih0 = oh * g.strideH - g.padTop;
-      const ihMin = Math.max(0, ih0);
-      const ihMax = Math.max(ihMin, Math.min(g.inH, ih0 + g.filterH));
-      for (let ow = 0; ow < g.outW; ow++, o++) {
-        const iw0 = ow * g.strideW - g.padLeft;
-        const iwMin = Math.max(0, iw0);
-        visit(o, ihMin, ihMax, iwMin, Math.max(iwMin, Math.min(g.inW, iw0 + g.filterW)), n);
+/** The in-bounds input range [min[o], max[o]) of each output position o along one axis (empty in padding). */
+function windowRanges(outSize: number, stride: number, pad: number, filter: number, inSize: number): { min: Int32Array; max: Int32Array } {
+  const min = new Int32Array(outSize);
+  const max = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - pad;
+    min[o] = Math.max(0, start);
+    max[o] = Math.max(min[o], Math.min(inSize, start + filter));
+  }
+  return { min, max };
+}
+
+/** The window ranges of every output row (along H) and column (along W). */
+function windows(g: ConvGeometry): { rows: { min: Int32Array; max: Int32Array }; cols: { min: Int32Array; max: Int32Array } } {
+  return {
+    rows: windowRanges(g.outH, g.strideH, g.padTop, g.filterH, g.inH),
+    cols: windowRanges(g.outW, g.strideW, g.padLeft, g.filterW, g.inW),
+  };
+}
+
+/** y = max over each window, per channel. Like tfjs cpu: NaN is skipped (`v > max`), an empty max is -Infinity. */
+export function maxPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
+  const { batch, inH, inW, inC: C, outH, outW } = g;
+  const { rows, cols } = windows(g);
+  y.fill(-Infinity);
+  let out = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, out += C) {
+        for (let ih = rows.min[oh]; ih < rows.max[oh]; ih++) {
+          for (let iw = cols.min[ow]; iw < cols.max[ow]; iw++) {
+            const at = ((n * inH + ih) * inW + iw) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[at + c];
+              if (v > y[out + c]) y[out + c] = v;
+            }
+          }
+        }
       }
     }
   }
 }
 
-function pixelOffset(g: ConvGeometry, n: number, ih: number, iw: number): number {
-  return ((n * g.inH + ih) * g.inW + iw) * g.inC;
-}
-
-/** y = max over each window, per channel. Like tfjs cpu: NaN is skipped (`v > max`), an empty max is -Infinity. */
-export function maxPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
-  const C = g.inC;
-  y.fill(-Infinity);
-  forEachWindow(g, (o, ihMin, ihMax, iwMin, iwMax, n) => {
-    const out = o * C;
-    for (let ih = ihMin; ih < ihMax; ih++) {
-      for (let iw = iwMin; iw < iwMax; iw++) {
-        const at = pixelOffset(g, n, ih, iw);
-        for (let c = 0; c < C; c++) {
-          const v = x[at + c];
-          if (v > y[out + c]) y[out + c] = v;
-        }
-      }
-    }
-  });
-}
-
 /** y = mean over each window's in-bounds pixels (padding not counted), per channel. */
 export function avgPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
-  const C = g.inC;
+  const { batch, inH, inW, inC: C, outH, outW } = g;
+  const { rows, cols } = windows(g);
   const sum = new Float64Array(C);
-  forEachWindow(g, (o, ihMin, ihMax, iwMin, iwMax, n) => {
-    sum.fill(0);
-    for (let ih = ihMin; ih < ihMax; ih++) {
-      for (let iw = iwMin; iw < iwMax; iw++) {
-        const at = pixelOffset(g, n, ih, iw);
-        for (let c = 0; c < C; c++) sum[c] += x[at + c];
+  let out = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, out += C) {
+        sum.fill(0);
+        for (let ih = rows.min[oh]; ih < rows.max[oh]; ih++) {
+          for (let iw = cols.min[ow]; iw < cols.max[ow]; iw++) {
+            const at = ((n * inH + ih) * inW + iw) * C;
+            for (let c = 0; c < C; c++) sum[c] += x[at + c];
+          }
+        }
+        const count = (rows.max[oh] - rows.min[oh]) * (cols.max[ow] - cols.min[ow]);
+        for (let c = 0; c < C; c++) y[out + c] = sum[c] / count;
       }
     }
-    const count = (ihMax - ihMin) * (iwMax - iwMin);
-    for (let c = 0; c < C; c++) y[o * C + c] = sum[c] / count;
-  });
+  }
 }
 
 /**
@@ -78,41 +82,53 @@ export function avgPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array
  * (all NaN or -Infinity) passes no gradient, as in tfjs cpu.
  */
 export function maxPoolBackward(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): void {
-  const C = g.inC;
+  const { batch, inH, inW, inC: C, outH, outW } = g;
+  const { rows, cols } = windows(g);
   const best = new Float32Array(C);
   const argmax = new Int32Array(C);
-  forEachWindow(g, (o, ihMin, ihMax, iwMin, iwMax, n) => {
-    best.fill(-Infinity);
-    argmax.fill(-1);
-    for (let ih = ihMin; ih < ihMax; ih++) {
-      for (let iw = iwMin; iw < iwMax; iw++) {
-        const at = pixelOffset(g, n, ih, iw);
-        for (let c = 0; c < C; c++) {
-          if (x[at + c] > best[c]) {
-            best[c] = x[at + c];
-            argmax[c] = at + c;
+  let out = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, out += C) {
+        best.fill(-Infinity);
+        argmax.fill(-1);
+        for (let ih = rows.min[oh]; ih < rows.max[oh]; ih++) {
+          for (let iw = cols.min[ow]; iw < cols.max[ow]; iw++) {
+            const at = ((n * inH + ih) * inW + iw) * C;
+            for (let c = 0; c < C; c++) {
+              if (x[at + c] > best[c]) {
+                best[c] = x[at + c];
+                argmax[c] = at + c;
+              }
+            }
           }
+        }
+        for (let c = 0; c < C; c++) {
+          if (argmax[c] >= 0) dx[argmax[c]] += dy[out + c];
         }
       }
     }
-    for (let c = 0; c < C; c++) {
-      if (argmax[c] >= 0) dx[argmax[c]] += dy[o * C + c];
-    }
-  });
+  }
 }
 
 /** dx += dy spread evenly over each window's in-bounds pixels: the exact gradient of avgPoolForward. */
 export function avgPoolBackward(dy: Float32Array, g: ConvGeometry, dx: Float32Array): void {
-  const C = g.inC;
-  forEachWindow(g, (o, ihMin, ihMax, iwMin, iwMax, n) => {
-    const count = (ihMax - ihMin) * (iwMax - iwMin);
-    for (let ih = ihMin; ih < ihMax; ih++) {
-      for (let iw = iwMin; iw < iwMax; iw++) {
-        const at = pixelOffset(g, n, ih, iw);
-        for (let c = 0; c < C; c++) dx[at + c] += dy[o * C + c] / count;
+  const { batch, inH, inW, inC: C, outH, outW } = g;
+  const { rows, cols } = windows(g);
+  let out = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, out += C) {
+        const count = (rows.max[oh] - rows.min[oh]) * (cols.max[ow] - cols.min[ow]);
+        for (let ih = rows.min[oh]; ih < rows.max[oh]; ih++) {
+          for (let iw = cols.min[ow]; iw < cols.max[ow]; iw++) {
+            const at = ((n * inH + ih) * inW + iw) * C;
+            for (let c = 0; c < C; c++) dx[at + c] += dy[out + c] / count;
+          }
+        }
       }
     }
-  });
+  }
 }
 
 /** A 1×1 window with stride 1 that keeps the shape: tfjs returns the input unchanged. */

@@ -4,12 +4,15 @@ import { fusedMatMulConfig } from './_FusedMatMul';
 import { avgPoolConfig } from './AvgPool';
 import { avgPoolGradConfig } from './AvgPoolGrad';
 import { batchMatMulConfig } from './BatchMatMul';
+import { addConfig, multiplyConfig, realDivConfig, subConfig } from './binary';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { fusedConv2DConfig } from './FusedConv2D';
 import { maxPoolConfig } from './MaxPool';
 import { maxPoolGradConfig } from './MaxPoolGrad';
+import { sumConfig } from './Sum';
+import { reluConfig, sqrtConfig, stepConfig } from './unary';
 
 export const cpuKernelConfigs: KernelConfig[] = [
   conv2DConfig,
@@ -22,4 +25,13 @@ export const cpuKernelConfigs: KernelConfig[] = [
   avgPoolGradConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
+  // The elementwise passes and the bias-gradient Sum around them (cpu only: webgl's builtins are fine).
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  realDivConfig,
+  reluConfig,
+  stepConfig,
+  sqrtConfig,
+  sumConfig,
 ];

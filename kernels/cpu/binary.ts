@@ -1,0 +1,53 @@
+/**
+ * Add, Sub, Multiply and RealDiv on float32 operands, with NumPy broadcasting
+ * done in contiguous runs (see kernels/core/elementwise.ts). Other dtypes go to
+ * tfjs's builtin. tfjs's ops upcast both operands to one dtype before calling
+ * the kernel, and the result has that dtype.
+ */
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import {
+  Add, backend_util, BinaryInputs, KernelConfig, KernelFunc, Multiply, RealDiv, Sub, TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { BinaryBlock, broadcastBinary } from '../core/elementwise';
+import { runBuiltin } from '../core/fallback';
+
+function binaryKernel(kernelName: string, block: BinaryBlock): KernelConfig {
+  const kernelFunc = (args: { inputs: BinaryInputs; backend: MathBackendCPU }): TensorInfo => {
+    const { inputs: { a, b }, backend } = args;
+    if (a!.dtype !== 'float32' || b!.dtype !== 'float32') {
+      return runBuiltin(kernelName, 'cpu', args, `dtypes ${a!.dtype} and ${b!.dtype} are the builtin's to handle`) as TensorInfo;
+    }
+    const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
+    const aValues = backend.data.get(a!.dataId).values as Float32Array;
+    const bValues = backend.data.get(b!.dataId).values as Float32Array;
+    const out = broadcastBinary(aValues, a!.shape, bValues, b!.shape, outShape, block);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+const addBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] + b[ib + i * sb];
+  }
+};
+const subBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] - b[ib + i * sb];
+  }
+};
+const multiplyBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] * b[ib + i * sb];
+  }
+};
+const realDivBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] / b[ib + i * sb];
+  }
+};
+
+export const addConfig = binaryKernel(Add, addBlock);
+export const subConfig = binaryKernel(Sub, subBlock);
+export const multiplyConfig = binaryKernel(Multiply, multiplyBlock);
+export const realDivConfig = binaryKernel(RealDiv, realDivBlock);
