@@ -9,6 +9,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 import { avgPoolGradReference } from './helpers/reference';
 import { DEFAULT_WORKSPACE_BYTES, setIm2colWorkspaceBytes } from '../src';
+import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/core/vector_wasm';
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -201,7 +202,7 @@ const poolCaseArb = fc.record({
   batch: fc.integer({ min: 1, max: 3 }),
   inH: fc.integer({ min: 1, max: 12 }),
   inW: fc.integer({ min: 1, max: 12 }),
-  channels: fc.integer({ min: 1, max: 6 }),
+  channels: fc.integer({ min: 1, max: 9 }),
   filterSize: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
   strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
   pad: padArb('NHWC'),
@@ -229,13 +230,21 @@ function poolInput(c: PoolCase): tf.Tensor4D {
   return tf.tensor4d(values, [c.batch, c.inH, c.inW, c.channels]);
 }
 
-describe('cpu pooling kernels match tfjs builtins on random cases', () => {
+// Max pooling runs in WebAssembly SIMD where the runtime allows (always in Node 20), with the
+// JavaScript loops as the fallback: both are swept.
+describe.each([['WebAssembly SIMD', true], ['JavaScript', false]])('cpu max pooling (%s) matches tfjs builtins on random cases', (engine, wasm) => {
+  beforeAll(() => {
+    setWasmVectorKernels(wasm);
+    expect(wasmVectorKernelsActive()).toBe(wasm);
+  });
+  afterAll(() => setWasmVectorKernels(true));
+
   it('MaxPool and AvgPool', () => {
     fc.assert(fc.property(poolCaseArb, fc.constantFrom('max', 'avg'), (c, kind) => {
       fc.pre(poolInfoOrSkip(c) !== null);
       const op = kind === 'max' ? tf.maxPool : tf.avgPool;
       const r = builtinAndOurs(() => op(poolInput(c), c.filterSize, c.strides, c.pad as 'same', c.rounding));
-      expectClose(kind === 'max' ? 'MaxPool' : 'AvgPool', r);
+      expectClose(kind === 'max' ? `MaxPool (${engine})` : 'AvgPool', r);
     }), { numRuns: NUM_RUNS });
   });
 
@@ -250,10 +259,37 @@ describe('cpu pooling kernels match tfjs builtins on random cases', () => {
           filterSize: c.filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.rounding,
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
       });
-      expectClose('MaxPoolGrad', r);
+      expectClose(`MaxPoolGrad (${engine})`, r);
     }), { numRuns: NUM_RUNS });
   });
 
+  it('NaN, ±Infinity, ±0 and ties: the builtin\'s values, forward and gradient', () => {
+    const specials = [NaN, Infinity, -Infinity, 0, -0, 1, 1, -1];
+    const values = randomValues(2 * 7 * 7 * 9, 5).map((v, i) => (i % 3 === 0 ? specials[Math.floor((v + 1) * 4)] : v));
+    for (let i = 0; i < 9 * 4; i++) values[i] = -Infinity;  // windows with nothing above -Infinity pass no gradient
+    const x = tf.tensor4d(values, [2, 7, 7, 9]);
+    const identical = (a: Float32Array, b: Float32Array) =>
+      Array.from(a).every((v, j) => Object.is(v, b[j]) || (Number.isNaN(v) && Number.isNaN(b[j])));
+    for (const pad of ['same', 'valid', 1] as const) {
+      for (const [filter, stride] of [[2, 2], [3, 2]]) {
+        const r = builtinAndOurs(() => {
+          const y = tf.maxPool(x, filter, stride, pad);
+          const dy = tf.tensor4d(randomValues(y.size, 6), y.shape);
+          const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y },
+            { filterSize: filter, strides: stride, pad } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          return [y, dx];
+        });
+        expect([pad, filter, 'forward', identical(r.ours[0], r.builtin[0])]).toEqual([pad, filter, 'forward', true]);
+        // Overlapping windows add into one dx element in a different order than the builtin does.
+        const gradientOk = filter === stride ? identical(r.ours[1], r.builtin[1]) : relativeError(r.ours[1], r.builtin[1]) <= 1e-6;
+        expect([pad, filter, 'gradient', gradientOk]).toEqual([pad, filter, 'gradient', true]);
+      }
+    }
+    x.dispose();
+  });
+});
+
+describe('cpu average pooling gradient', () => {
   it('AvgPoolGrad: equal to the builtin where no window overlaps padding, to a float64 reference everywhere', () => {
     fc.assert(fc.property(poolCaseArb, (c) => {
       // tfjs's AvgPoolGrad takes no rounding mode.

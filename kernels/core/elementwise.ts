@@ -10,6 +10,8 @@
  * run in which each operand either advances (stride 1) or stays (stride 0).
  * The op's own loop does the innermost two dimensions, so a bias add over NHWC
  * (57,600 runs of 30), a same-shape or a scalar operation is a single call.
+ * The loops run in WebAssembly SIMD where available (vector_wasm.ts), in
+ * JavaScript otherwise (kernels/cpu/binary.ts, unary.ts); both give the same values.
  *
  * Results are bit-identical to the builtins: each element gets the same
  * float64 operation rounded once to float32, and sums add the same values in
@@ -25,6 +27,12 @@ export type BinaryBlock = (
   out: Float32Array, o: number, a: Float32Array, ia: number, ra: number, sa: number,
   b: Float32Array, ib: number, rb: number, sb: number, rows: number, n: number,
 ) => void;
+
+/**
+ * Runs one broadcast block, out[o + r·n + i] = a[ia + r·ra + i·sa] op b[ib + r·rb + i·sb],
+ * given offsets into the operands and the result.
+ */
+export type BlockRunner = (o: number, ia: number, ra: number, sa: number, ib: number, rb: number, sb: number, rows: number, n: number) => void;
 
 /** A merged dimension: its size and the strides of out, a and b along it (0 where a or b broadcasts). */
 interface BroadcastDim {
@@ -67,29 +75,25 @@ function broadcastDims(aShape: number[], bShape: number[], outShape: number[]): 
 }
 
 /**
- * out = op(a, b) with NumPy broadcasting; `outShape` is tfjs's broadcast of
- * the two shapes (backend_util.assertAndGetBroadcastShape).
+ * Calls `run` for every block of the broadcast of aShape and bShape to
+ * `outShape` (tfjs's broadcast shape, backend_util.assertAndGetBroadcastShape)
+ * with offsets into out, a and b; together the blocks cover the output once, in order.
  */
-export function broadcastBinary(
-  a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], outShape: number[], block: BinaryBlock,
-): Float32Array {
-  const size = outShape.reduce((p, s) => p * s, 1);
-  const out = new Float32Array(size);
-  if (size === 0) return out;
+export function forEachBroadcastBlock(aShape: number[], bShape: number[], outShape: number[], run: BlockRunner): void {
+  if (outShape.some((s) => s === 0)) return;
   const dims = broadcastDims(aShape, bShape, outShape);
   const last = dims.length - 1;
   const rows = dims[last - 1];
   const inner = dims[last];
   const walk = (level: number, o: number, ia: number, ib: number): void => {
     if (level === last - 1) {
-      block(out, o, a, ia, rows.aStride, inner.aStride, b, ib, rows.bStride, inner.bStride, rows.size, inner.size);
+      run(o, ia, rows.aStride, inner.aStride, ib, rows.bStride, inner.bStride, rows.size, inner.size);
       return;
     }
     const d = dims[level];
     for (let i = 0; i < d.size; i++) walk(level + 1, o + i * d.outStride, ia + i * d.aStride, ib + i * d.bStride);
   };
   walk(0, 0, 0, 0);
-  return out;
 }
 
 /**

@@ -28,7 +28,8 @@ const PAGE_BYTES = 65536;
 
 export type WasmVariant = 'simd' | 'relaxed';
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+/** The bytes of a base64-encoded WebAssembly module (atob works in Node ≥ 16 and browsers). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

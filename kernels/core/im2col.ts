@@ -24,7 +24,8 @@ function pixelLayout(g: ConvGeometry): PixelLayout {
 }
 
 /**
- * Walks output rows [r0, r1) and, for each, the filter rows fh of its window:
+ * Walks output rows [r0, r1) and, for each, the filter rows fh of its window
+ * (col2im's walk; im2colRows writes the same walk out inline):
  * `visit(o, src, iw0)` gets the col offset o of that filter row's filterW·inC
  * entries and the input offset `src` of the input row it reads (−1 when that
  * input row is padding), plus the window's left column iw0.
@@ -56,31 +57,58 @@ function forEachFilterRow(
   }
 }
 
-/** Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1). */
+/**
+ * Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1).
+ * The same walk as forEachFilterRow, written out: im2col runs on every
+ * forward and filter-gradient call, and a callback per filter row (5 floats
+ * for a 5×5 single-channel filter) would cost more than the copying.
+ */
 export function im2colRows(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): void {
-  const { inW, inC, filterW, dilationW } = g;
-  const { colStride, channelStride } = pixelLayout(g);
+  const { inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft, dilationH, dilationW } = g;
+  const { imageStride, rowStride, colStride, channelStride } = pixelLayout(g);
+  const K = colWidth(g);
   const span = filterW * inC;
   // NHWC, undilated: an in-bounds filter row is one contiguous run of the input.
   const contiguous = g.channelsLast && dilationW === 1;
-  forEachFilterRow(g, r0, r1, (o, src, iw0) => {
-    if (src < 0) {
-      col.fill(0, o, o + span);
-    } else if (contiguous && iw0 >= 0 && iw0 + filterW <= inW) {
-      const from = src + iw0 * inC;
-      for (let i = 0; i < span; i++) col[o + i] = x[from + i];
-    } else {
-      for (let fw = 0; fw < filterW; fw++, o += inC) {
+  const pixels = outH * outW;
+  let n = Math.floor(r0 / pixels);
+  let oh = Math.floor((r0 - n * pixels) / outW);
+  let ow = r0 - n * pixels - oh * outW;
+  for (let r = r0; r < r1; r++) {
+    const ih0 = oh * strideH - padTop;
+    const iw0 = ow * strideW - padLeft;
+    const inside = contiguous && iw0 >= 0 && iw0 + filterW <= inW;
+    let o = (r - r0) * K;
+    for (let fh = 0; fh < filterH; fh++, o += span) {
+      const ih = ih0 + fh * dilationH;
+      if (ih < 0 || ih >= inH) {
+        col.fill(0, o, o + span);
+        continue;
+      }
+      const src = n * imageStride + ih * rowStride;
+      if (inside) {
+        const from = src + iw0 * inC;
+        for (let i = 0; i < span; i++) col[o + i] = x[from + i];
+        continue;
+      }
+      for (let fw = 0, at = o; fw < filterW; fw++, at += inC) {
         const iw = iw0 + fw * dilationW;
         if (iw < 0 || iw >= inW) {
-          col.fill(0, o, o + inC);
+          col.fill(0, at, at + inC);
           continue;
         }
         const from = src + iw * colStride;
-        for (let c = 0; c < inC; c++) col[o + c] = x[from + c * channelStride];
+        for (let c = 0; c < inC; c++) col[at + c] = x[from + c * channelStride];
       }
     }
-  });
+    if (++ow === outW) {
+      ow = 0;
+      if (++oh === outH) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
 }
 
 /** Adds col's rows [r0, r1) back onto the input pixels they were taken from: dx += col2im(col). */

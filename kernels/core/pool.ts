@@ -9,6 +9,7 @@
  * column), all channels at once.
  */
 import { ConvGeometry } from './geometry';
+import { maxPoolGradWasm, maxPoolWasm } from './vector_wasm';
 
 /** The in-bounds input range [min[o], max[o]) of each output position o along one axis (empty in padding). */
 function windowRanges(outSize: number, stride: number, pad: number, filter: number, inSize: number): { min: Int32Array; max: Int32Array } {
@@ -30,8 +31,11 @@ function windows(g: ConvGeometry): { rows: { min: Int32Array; max: Int32Array };
   };
 }
 
-/** y = max over each window, per channel. Like tfjs cpu: NaN is skipped (`v > max`), an empty max is -Infinity. */
+/**
+ * y = max over each window, per channel (in WebAssembly SIMD where available:
+ * vector_wasm.ts, the same values). Like tfjs cpu: NaN is skipped (`v > max`), an empty max is -Infinity. */
 export function maxPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
+  if (maxPoolWasm(x, g, y)) return;
   const { batch, inH, inW, inC: C, outH, outW } = g;
   const { rows, cols } = windows(g);
   y.fill(-Infinity);
@@ -78,10 +82,11 @@ export function avgPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array
 
 /**
  * dx += dy routed to the first maximum of each window (row-major window order),
- * like TensorFlow and the book's argmax. A window with no value > -Infinity
+ * like TensorFlow and the book's argmax (in WebAssembly SIMD where available). A window with no value > -Infinity
  * (all NaN or -Infinity) passes no gradient, as in tfjs cpu.
  */
 export function maxPoolBackward(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): void {
+  if (maxPoolGradWasm(x, dy, g, dx)) return;
   const { batch, inH, inW, inC: C, outH, outW } = g;
   const { rows, cols } = windows(g);
   const best = new Float32Array(C);

@@ -1,26 +1,38 @@
 /**
  * Add, Sub, Multiply and RealDiv on float32 operands, with NumPy broadcasting
- * done in contiguous runs (see kernels/core/elementwise.ts). Other dtypes go to
- * tfjs's builtin. tfjs's ops upcast both operands to one dtype before calling
- * the kernel, and the result has that dtype.
+ * done in blocks of contiguous runs (kernels/core/elementwise.ts), in
+ * WebAssembly SIMD where available and in the JavaScript loops below
+ * otherwise. Other dtypes go to tfjs's builtin. tfjs's ops upcast both
+ * operands to one dtype before calling the kernel, and the result has that dtype.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  Add, backend_util, BinaryInputs, KernelConfig, KernelFunc, Multiply, RealDiv, Sub, TensorInfo,
+  Add, backend_util, BinaryInputs, KernelConfig, KernelFunc, Multiply, RealDiv, Sub, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
-import { BinaryBlock, broadcastBinary } from '../core/elementwise';
+import { BinaryBlock, forEachBroadcastBlock } from '../core/elementwise';
 import { runBuiltin } from '../core/fallback';
+import { BINARY_OPS, wasmBinary } from '../core/vector_wasm';
 
-function binaryKernel(kernelName: string, block: BinaryBlock): KernelConfig {
+function binaryKernel(kernelName: keyof typeof BINARY_OPS, block: BinaryBlock): KernelConfig {
   const kernelFunc = (args: { inputs: BinaryInputs; backend: MathBackendCPU }): TensorInfo => {
     const { inputs: { a, b }, backend } = args;
     if (a!.dtype !== 'float32' || b!.dtype !== 'float32') {
       return runBuiltin(kernelName, 'cpu', args, `dtypes ${a!.dtype} and ${b!.dtype} are the builtin's to handle`) as TensorInfo;
     }
     const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
+    const size = util.sizeFromShape(outShape);
     const aValues = backend.data.get(a!.dataId).values as Float32Array;
     const bValues = backend.data.get(b!.dataId).values as Float32Array;
-    const out = broadcastBinary(aValues, a!.shape, bValues, b!.shape, outShape, block);
+    const wasm = wasmBinary(kernelName, aValues, bValues, size);
+    let out: Float32Array;
+    if (wasm !== null) {
+      forEachBroadcastBlock(a!.shape, b!.shape, outShape, wasm.block);
+      out = wasm.result();
+    } else {
+      out = new Float32Array(size);
+      forEachBroadcastBlock(a!.shape, b!.shape, outShape,
+        (o, ia, ra, sa, ib, rb, sb, rows, n) => block(out, o, aValues, ia, ra, sa, bValues, ib, rb, sb, rows, n));
+    }
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
   return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };

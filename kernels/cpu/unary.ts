@@ -1,22 +1,28 @@
 /**
- * Relu, Step (ReLU's gradient mask) and Sqrt on float32 tensors, each one
- * plain loop with the builtin's own formula. Other dtypes go to tfjs's builtin.
+ * Relu, Step (ReLU's gradient mask) and Sqrt on float32 tensors: in
+ * WebAssembly SIMD where available (kernels/core/vector_wasm.ts), else one
+ * plain loop each with the builtin's own formula; the same values either way.
+ * Other dtypes go to tfjs's builtin.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KernelConfig, KernelFunc, Relu, Sqrt, Step, StepAttrs, TensorInfo, UnaryInputs } from '@tensorflow/tfjs-core';
 import { runBuiltin } from '../core/fallback';
+import { wasmUnary } from '../core/vector_wasm';
 
 type UnaryLoop = (x: Float32Array, y: Float32Array, attrs: object) => void;
 
-function unaryKernel(kernelName: string, loop: UnaryLoop): KernelConfig {
+function unaryKernel(kernelName: string, wasmOp: 'relu' | 'step' | 'sqrt', loop: UnaryLoop): KernelConfig {
   const kernelFunc = (args: { inputs: UnaryInputs; backend: MathBackendCPU; attrs: object }): TensorInfo => {
     const { inputs: { x }, backend, attrs } = args;
     if (x!.dtype !== 'float32') {
       return runBuiltin(kernelName, 'cpu', args, `dtype ${x!.dtype} is the builtin's to handle`) as TensorInfo;
     }
     const xValues = backend.data.get(x!.dataId).values as Float32Array;
-    const y = new Float32Array(xValues.length);
-    loop(xValues, y, attrs);
+    let y = wasmUnary(wasmOp, xValues, (attrs as StepAttrs | undefined)?.alpha);
+    if (y === null) {
+      y = new Float32Array(xValues.length);
+      loop(xValues, y, attrs);
+    }
     return backend.makeTensorInfo(x!.shape, 'float32', y);
   };
   return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
@@ -40,6 +46,6 @@ const sqrtLoop: UnaryLoop = (x, y) => {
   for (let i = 0; i < x.length; i++) y[i] = Math.sqrt(x[i]);
 };
 
-export const reluConfig = unaryKernel(Relu, reluLoop);
-export const stepConfig = unaryKernel(Step, stepLoop);
-export const sqrtConfig = unaryKernel(Sqrt, sqrtLoop);
+export const reluConfig = unaryKernel(Relu, 'relu', reluLoop);
+export const stepConfig = unaryKernel(Step, 'step', stepLoop);
+export const sqrtConfig = unaryKernel(Sqrt, 'sqrt', sqrtLoop);

@@ -1,0 +1,105 @@
+// WebAssembly SIMD128 elementwise kernels on float32 (byte addresses into
+// linear memory, staged by kernels/core/vector_wasm.ts). The semantics are
+// those of kernels/core/elementwise.ts and kernels/cpu/unary.ts, value for
+// value: one IEEE single operation per element (+ − × ÷ and √ round the same
+// in float32 as in float64 rounded to float32), NaN wherever JavaScript gives NaN.
+
+export const ADD: i32 = 0;
+export const SUB: i32 = 1;
+export const MUL: i32 = 2;
+export const DIV: i32 = 3;
+
+@inline function op4(op: i32, a: v128, b: v128): v128 {
+  if (op == ADD) return f32x4.add(a, b);
+  if (op == SUB) return f32x4.sub(a, b);
+  if (op == MUL) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+@inline function op1(op: i32, a: f32, b: f32): f32 {
+  if (op == ADD) return a + b;
+  if (op == SUB) return a - b;
+  if (op == MUL) return a * b;
+  return a / b;
+}
+
+/**
+ * rows × n block: out[r·n + i] = a[r·ra + i·sa] op b[r·rb + i·sb] (indices in
+ * floats from the three base addresses), sa, sb ∈ {0, 1}.
+ */
+export function binaryBlock(
+  op: i32, out: usize, a: usize, ra: i32, sa: i32, b: usize, rb: i32, sb: i32, rows: i32, n: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = out + ((<usize>(r * n)) << 2);
+    const ar = a + ((<usize>(r * ra)) << 2);
+    const br = b + ((<usize>(r * rb)) << 2);
+    let i = 0;
+    if (sa == 1 && sb == 1) {
+      for (; i + 4 <= n; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(o + at, op4(op, v128.load(ar + at), v128.load(br + at)));
+      }
+    } else if (sa == 1) {
+      const bv = v128.load32_splat(br);
+      for (; i + 4 <= n; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(o + at, op4(op, v128.load(ar + at), bv));
+      }
+    } else if (sb == 1) {
+      const av = v128.load32_splat(ar);
+      for (; i + 4 <= n; i += 4) {
+        const at = <usize>i << 2;
+        v128.store(o + at, op4(op, av, v128.load(br + at)));
+      }
+    }
+    for (; i < n; i++) {
+      store<f32>(o + (<usize>i << 2), op1(op, load<f32>(ar + (<usize>(i * sa) << 2)), load<f32>(br + (<usize>(i * sb) << 2))));
+    }
+  }
+}
+
+/** y = max(0, x): NaN stays NaN, -0 becomes +0 (f32x4.max orders -0 below +0), as Math.max(0, x). */
+export function relu(x: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.max(zero, v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(y + at, max<f32>(0, load<f32>(x + at)));
+  }
+}
+
+/** y = 1 where x > 0, alpha elsewhere, NaN for NaN. */
+export function step(x: usize, y: usize, n: i32, alpha: f32): void {
+  const one = f32x4.splat(1);
+  const alphaV = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const v = v128.load(x + at);
+    const r = v128.bitselect(one, alphaV, f32x4.gt(v, zero));
+    v128.store(y + at, v128.bitselect(v, r, f32x4.ne(v, v)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const v = load<f32>(x + at);
+    store<f32>(y + at, v != v ? v : v > 0 ? <f32>1 : alpha);
+  }
+}
+
+export function sqrt(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.sqrt(v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(y + at, Mathf.sqrt(load<f32>(x + at)));
+  }
+}

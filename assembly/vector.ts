@@ -1,0 +1,5 @@
+// The module of vector kernels that the cpu backend runs outside GEMM: max
+// pooling (pool.ts) and the elementwise passes (elementwise.ts), compiled
+// together by scripts/build-wasm.mjs so that they share one linear memory.
+export * from './pool';
+export * from './elementwise';
