@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { isIm2colKernelActive, registerIm2colKernels } from '../src/registration';
+import { isIm2colKernelActive, registerIm2colKernels } from '../src';
 import { imagesTensor, loadMnist } from '../src/data/mnist';
 import { buildSimpleConvNet } from '../src/models/simpleConvNet';
 import { buildDeepConvNet } from '../src/models/deepConvNet';

@@ -45,16 +45,20 @@ export function broadcastTo(
   return { values, strides };
 }
 
+// Math's functions as module constants: a global lookup per element is slow where the global object
+// is intercepted, as in Node's vm contexts (jest runs every test file in one).
+const { exp, fround, max, min } = Math;
+
 /** tfjs's activations, value by value (cpu backend definitions, NaN handling included). */
 function activate(v: number, activation: Activation, alpha: number, leakyreluAlpha: number): number {
   switch (activation) {
     case 'linear': return v;
-    case 'relu': return Math.max(0, v);
-    case 'relu6': return Math.min(Math.max(0, v), 6);
-    case 'elu': return v >= 0 ? v : Math.exp(v) - 1;
+    case 'relu': return max(0, v);
+    case 'relu6': return min(max(0, v), 6);
+    case 'elu': return v >= 0 ? v : exp(v) - 1;
     case 'leakyrelu': return v < 0 ? leakyreluAlpha * v : v;
     case 'prelu': return v < 0 ? alpha * v : v;
-    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+    case 'sigmoid': return 1 / (1 + exp(-v));
   }
 }
 
@@ -76,7 +80,7 @@ export function applyEpilogue(
         let ai = a * as[0] + b * as[1] + c * as[2];
         for (let d = 0; d < d3; d++, i++, bi += bs[3], ai += as[3]) {
           // The sum is rounded to float32 before the activation, as tfjs's separate Add is.
-          const v = bv ? Math.fround(y[i] + bv[bi]) : y[i];
+          const v = bv ? fround(y[i] + bv[bi]) : y[i];
           y[i] = activate(v, activation, av ? av[ai] : 0, leakyreluAlpha);
         }
       }

@@ -20,9 +20,11 @@ export function rememberBuiltin(config: KernelConfig): void {
   builtins.set(`${config.backendName}_${config.kernelName}`, config);
 }
 
+/** True when some value is NaN or ±Infinity (v − v is 0 exactly for finite v; no global lookup per value). */
 export function hasNonFinite(values: Float32Array): boolean {
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) return true;
+    const v = values[i];
+    if (v - v !== 0) return true;
   }
   return false;
 }

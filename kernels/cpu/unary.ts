@@ -9,6 +9,9 @@ import { KernelConfig, KernelFunc, Relu, Sqrt, Step, StepAttrs, TensorInfo, Unar
 import { runBuiltin } from '../core/fallback';
 import { wasmUnary } from '../core/vector_wasm';
 
+// Module constants, not global lookups per element (slow in Node's vm contexts, e.g. under jest).
+const { max, sqrt } = Math;
+
 type UnaryLoop = (x: Float32Array, y: Float32Array, attrs: object) => void;
 
 function unaryKernel(kernelName: string, wasmOp: 'relu' | 'step' | 'sqrt', loop: UnaryLoop): KernelConfig {
@@ -30,7 +33,7 @@ function unaryKernel(kernelName: string, wasmOp: 'relu' | 'step' | 'sqrt', loop:
 
 /** max(0, x); NaN stays NaN, -0 becomes 0 (Math.max, as the builtin). */
 const reluLoop: UnaryLoop = (x, y) => {
-  for (let i = 0; i < x.length; i++) y[i] = Math.max(0, x[i]);
+  for (let i = 0; i < x.length; i++) y[i] = max(0, x[i]);
 };
 
 /** 1 where x > 0, alpha elsewhere, NaN for NaN. */
@@ -38,12 +41,12 @@ const stepLoop: UnaryLoop = (x, y, attrs) => {
   const alpha = (attrs as StepAttrs).alpha;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    y[i] = v !== v ? NaN : v > 0 ? 1 : alpha;
+    y[i] = v !== v ? v : v > 0 ? 1 : alpha;
   }
 };
 
 const sqrtLoop: UnaryLoop = (x, y) => {
-  for (let i = 0; i < x.length; i++) y[i] = Math.sqrt(x[i]);
+  for (let i = 0; i < x.length; i++) y[i] = sqrt(x[i]);
 };
 
 export const reluConfig = unaryKernel(Relu, 'relu', reluLoop);
