@@ -33,7 +33,9 @@ function windows(g: ConvGeometry): { rows: { min: Int32Array; max: Int32Array };
 
 /**
  * y = max over each window, per channel (in WebAssembly SIMD where available:
- * vector_wasm.ts, the same values). Like tfjs cpu: NaN is skipped (`v > max`), an empty max is -Infinity. */
+ * vector_wasm.ts, the same values). Like tfjs cpu: NaN is skipped (`v > max`),
+ * an empty max is -Infinity.
+ */
 export function maxPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
   if (maxPoolWasm(x, g, y)) return;
   const { batch, inH, inW, inC: C, outH, outW } = g;
