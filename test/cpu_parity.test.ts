@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 import { avgPoolGradReference } from './helpers/reference';
+import { Pad, padArb } from './helpers/cases';
 import { DEFAULT_WORKSPACE_BYTES, setIm2colWorkspaceBytes } from '../src';
 import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/core/vector_wasm';
 
-type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 /** Float32 accumulation over a few hundred terms: 1e-5 of the result's magnitude is ample, a bug is O(1). */
@@ -29,14 +29,6 @@ afterAll(() => {
   console.log(`cpu parity sweep vs tfjs builtins:\n${lines.join('\n')}`);
 });
 
-const padArb = (dataFormat: 'NHWC' | 'NCHW'): fc.Arbitrary<Pad> => fc.oneof(
-  fc.constant<Pad>('same'),
-  fc.constant<Pad>('valid'),
-  fc.integer({ min: 0, max: 3 }),
-  fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)).map(([t, b, l, r]): Pad => (dataFormat === 'NHWC'
-    ? [[0, 0], [t, b], [l, r], [0, 0]]
-    : [[0, 0], [0, 0], [t, b], [l, r]])),
-);
 
 const convCaseArb = fc.record({
   batch: fc.integer({ min: 1, max: 3 }),
@@ -51,7 +43,7 @@ const convCaseArb = fc.record({
   dataFormat: fc.constantFrom<'NHWC' | 'NCHW'>('NHWC', 'NCHW'),
   rounding: fc.constantFrom<Rounding>(undefined, 'floor', 'round', 'ceil'),
   seed: fc.integer(),
-}).chain((c) => padArb(c.dataFormat).map((pad) => ({ ...c, pad })));
+}).chain((c) => padArb(c.dataFormat, 3).map((pad) => ({ ...c, pad })));
 
 type ConvCase = {
   batch: number; inH: number; inW: number; inC: number; outC: number; filterH: number; filterW: number;
@@ -205,7 +197,7 @@ const poolCaseArb = fc.record({
   channels: fc.integer({ min: 1, max: 9 }),
   filterSize: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
   strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-  pad: padArb('NHWC'),
+  pad: padArb('NHWC', 3),
   rounding: fc.constantFrom<Rounding>(undefined, 'floor', 'round', 'ceil'),
   seed: fc.integer(),
   /** Small integers make many ties, which is where first-vs-last maximum shows. */

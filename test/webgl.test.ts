@@ -18,6 +18,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PoolCase } from './browser/page';
+import { padArb } from './helpers/cases';
 import { BrowserSession, openSession } from './browser/harness';
 
 const CONV_CASES = 48;
@@ -65,14 +66,6 @@ test('runs on WebGL2 with float32 textures, names the renderer, and has gradient
 
 const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
 
-function padArb(dataFormat: 'NHWC' | 'NCHW') {
-  return fc.oneof(
-    fc.constant('same' as const), fc.constant('valid' as const), fc.integer({ min: 0, max: 2 }),
-    fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]) =>
-      dataFormat === 'NHWC' ? [[0, 0], [t, b], [l, r], [0, 0]] : [[0, 0], [0, 0], [t, b], [l, r]]),
-  );
-}
-
 const roundingArb = fc.constantFrom(undefined, 'floor' as const, 'round' as const, 'ceil' as const);
 
 const convCaseArb: fc.Arbitrary<ConvCase> = fc.constantFrom('NHWC' as const, 'NCHW' as const).chain((dataFormat) =>
@@ -86,7 +79,7 @@ const convCaseArb: fc.Arbitrary<ConvCase> = fc.constantFrom('NHWC' as const, 'NC
     filterW: fc.integer({ min: 1, max: 4 }),
     strides: pair(3),
     dilations: fc.oneof(fc.constant([1, 1] as [number, number]), pair(2)),
-    pad: padArb(dataFormat),
+    pad: padArb(dataFormat, 2),
     dataFormat: fc.constant(dataFormat),
     dimRoundingMode: roundingArb,
     activation: fc.constantFrom('linear' as const, 'relu' as const, 'prelu' as const, 'elu' as const,
@@ -118,7 +111,7 @@ const poolCaseArb: fc.Arbitrary<PoolCase> = fc.record({
   filterH: fc.integer({ min: 1, max: 4 }),
   filterW: fc.integer({ min: 1, max: 4 }),
   strides: pair(3),
-  pad: padArb('NHWC'),
+  pad: padArb('NHWC', 2),
   dimRoundingMode: roundingArb,
   ties: fc.boolean(),
   seed: fc.integer({ min: 1, max: 2 ** 30 }),

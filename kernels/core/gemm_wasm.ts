@@ -29,7 +29,7 @@ const PAGE_BYTES = 65536;
 export type WasmVariant = 'simd' | 'relaxed';
 
 /** The bytes of a base64-encoded WebAssembly module (atob works in Node ≥ 16 and browsers). */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -48,14 +48,18 @@ export function wasmModule(variant: WasmVariant, shared: boolean): WebAssembly.M
   const key = `${variant}/${shared}`;
   const cached = moduleCache.get(key);
   if (cached) return cached;
+  const text = variant === 'simd' ? (shared ? simdSharedWasm : simdWasm) : (shared ? relaxedSharedWasm : relaxedWasm);
+  const module = compileBase64Module(text);
+  if (module) moduleCache.set(key, module);
+  return module;
+}
+
+/** Compiles a base64-encoded module, or null where the runtime has no WebAssembly or rejects the module. */
+export function compileBase64Module(text: string): WebAssembly.Module | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
-    const text = variant === 'simd' ? (shared ? simdSharedWasm : simdWasm) : (shared ? relaxedSharedWasm : relaxedWasm);
     const bytes = decodeBase64(text);
-    if (!WebAssembly.validate(bytes)) return null;
-    const module = new WebAssembly.Module(bytes);
-    moduleCache.set(key, module);
-    return module;
+    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
     return null;
   }

@@ -11,7 +11,7 @@
  * the callers run their JavaScript loops, which give the same values.
  */
 import type { BlockRunner } from './elementwise';
-import { decodeBase64 } from './gemm_wasm';
+import { compileBase64Module } from './gemm_wasm';
 import { ConvGeometry } from './geometry';
 import { vectorSimdWasm } from './vector_wasm_binary';
 
@@ -43,16 +43,12 @@ let enabled = true;
 
 function load(): VectorModule | null {
   if (loaded !== undefined) return loaded;
+  const module = compileBase64Module(vectorSimdWasm);
   loaded = null;
-  try {
-    const bytes = decodeBase64(vectorSimdWasm);
-    if (typeof WebAssembly === 'object' && WebAssembly.validate(bytes)) {
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      loaded = { memory, exports: instance.exports as unknown as VectorExports };
-    }
-  } catch {
-    loaded = null;
+  if (module !== null) {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    loaded = { memory, exports: instance.exports as unknown as VectorExports };
   }
   return loaded;
 }
