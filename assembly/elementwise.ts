@@ -103,3 +103,24 @@ export function sqrt(x: usize, y: usize, n: i32): void {
     store<f32>(y + at, Mathf.sqrt(load<f32>(x + at)));
   }
 }
+
+/**
+ * acc[i] += x[r·n + i] for each row r in order, i < n: column sums into float64
+ * accumulators (acc holds n doubles), adding in the same order as a scalar loop.
+ */
+export function sumColumns(x: usize, acc: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * n) << 2);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(xr + (<usize>i << 2));
+      const a = acc + (<usize>i << 3);
+      v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+      v128.store(a + 16, f64x2.add(v128.load(a + 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))));
+    }
+    for (; i < n; i++) {
+      const a = acc + (<usize>i << 3);
+      store<f64>(a, load<f64>(a) + <f64>load<f32>(xr + (<usize>i << 2)));
+    }
+  }
+}

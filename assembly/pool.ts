@@ -1,16 +1,32 @@
 // WebAssembly SIMD128 max pooling over NHWC float32 tensors: four channels per
-// f32x4, a scalar loop for the last C mod 4 channels.
+// f32x4 (the last group overlapping the one before when 4 does not divide C),
+// scalar loops when C < 4.
 //
-// Compiled by scripts/build-wasm.mjs; kernels/core/pool_wasm.ts stages the
+// Compiled by scripts/build-wasm.mjs; kernels/core/vector_wasm.ts places the
 // operands in linear memory (byte addresses below) and calls these. The
 // semantics are those of kernels/core/pool.ts, value for value:
 //   maxPool:     y = max over each window's in-bounds pixels, NaN skipped
 //                (best < v ? v : best, i.e. f32x4.pmax), -Infinity when empty;
-//   maxPoolGrad: dx[first maximum of each window] += dy (a strictly greater
-//                value moves the maximum), no gradient for an empty window.
+//   maxPoolGrad: dx = dy at the first maximum of each window (a strictly
+//                greater value moves the maximum), summed where windows
+//                overlap; no gradient for an empty window.
 
 @inline function windowStart(o: i32, stride: i32, pad: i32): i32 {
   return o * stride - pad;
+}
+
+/** The byte address of x[n, ih, iw, 0]. */
+@inline function pixel(x: usize, n: i32, ih: i32, iw: i32, inH: i32, inW: i32, C: i32): usize {
+  return x + (<usize>(((n * inH + ih) * inW + iw) * C) << 2);
+}
+
+/**
+ * Channel groups of a row of C ≥ 4 floats: starts 0, 4, … and, when 4 does not
+ * divide C, a last group at C − 4 overlapping the one before; `done` has all
+ * bits set in the lanes an overlapping group already covered.
+ */
+@inline function overlapStart(c: i32, C: i32): i32 {
+  return c + 4 <= C ? c : C - 4;
 }
 
 export function maxPool(
@@ -28,26 +44,29 @@ export function maxPool(
         const iw0 = windowStart(ow, strideW, padLeft);
         const iwMin = max(0, iw0);
         const iwMax = min(inW, iw0 + filterW);
-        let c = 0;
-        for (; c + 4 <= C; c += 4) {
-          let best = empty;
-          for (let ih = ihMin; ih < ihMax; ih++) {
-            for (let iw = iwMin; iw < iwMax; iw++) {
-              const at = x + ((<usize>(((n * inH + ih) * inW + iw) * C + c)) << 2);
-              best = f32x4.pmax(best, v128.load(at));
+        if (C >= 4) {
+          // Max is idempotent, so the overlapping last group may redo channels.
+          for (let c0 = 0; c0 < C; c0 += 4) {
+            const c = overlapStart(c0, C);
+            let best = empty;
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                best = f32x4.pmax(best, v128.load(pixel(x, n, ih, iw, inH, inW, C) + (<usize>c << 2)));
+              }
             }
+            v128.store(out + (<usize>c << 2), best);
           }
-          v128.store(out + (<usize>c << 2), best);
-        }
-        for (; c < C; c++) {
-          let best: f32 = -Infinity;
-          for (let ih = ihMin; ih < ihMax; ih++) {
-            for (let iw = iwMin; iw < iwMax; iw++) {
-              const v = load<f32>(x + ((<usize>(((n * inH + ih) * inW + iw) * C + c)) << 2));
-              if (v > best) best = v;
+        } else {
+          for (let c = 0; c < C; c++) {
+            let best: f32 = -Infinity;
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                const v = load<f32>(pixel(x, n, ih, iw, inH, inW, C) + (<usize>c << 2));
+                best = select<f32>(v, best, best < v);
+              }
             }
+            store<f32>(out + (<usize>c << 2), best);
           }
-          store<f32>(out + (<usize>c << 2), best);
         }
         out += <usize>C << 2;
       }
@@ -55,26 +74,25 @@ export function maxPool(
   }
 }
 
-@inline function routeLane(dx: usize, arg: v128, g: v128, lane: i32): void {
-  // extract_lane needs a constant lane index: one call per lane, unrolled by the caller.
-  const a = lane === 0 ? i32x4.extract_lane(arg, 0) : lane === 1 ? i32x4.extract_lane(arg, 1)
-    : lane === 2 ? i32x4.extract_lane(arg, 2) : i32x4.extract_lane(arg, 3);
-  const v = lane === 0 ? f32x4.extract_lane(g, 0) : lane === 1 ? f32x4.extract_lane(g, 1)
-    : lane === 2 ? f32x4.extract_lane(g, 2) : f32x4.extract_lane(g, 3);
-  if (a >= 0) {
-    const p = dx + (<usize>a << 2);
-    store<f32>(p, load<f32>(p) + v);
-  }
-}
-
-/** dx (zeroed by the caller) += dy routed to each window's first maximum of x. */
+/**
+ * dx = dy routed to each window's first maximum of x (dx is zeroed here first).
+ * Two passes per window and group of four channels, both branch-free: the
+ * maximum (pmax, NaN skipped), then the window in order, adding dy where x
+ * equals the maximum and no earlier pixel did. The first pixel equal to the
+ * maximum is the first strictly greater than everything before it, the
+ * maximum of the scalar loop; a window whose maximum is -Infinity (empty, all
+ * NaN or -Infinity) passes nothing. Elsewhere 0 is added, which leaves dx
+ * (never -0: it starts at +0) unchanged.
+ */
 export function maxPoolGrad(
   x: usize, dy: usize, dx: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   filterH: i32, filterW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
 ): void {
+  memory.fill(dx, 0, <usize>batch * inH * inW * C << 2);
   const empty = f32x4.splat(-Infinity);
-  const none = i32x4.splat(-1);
   const lanes = i32x4(0, 1, 2, 3);
+  // Lanes of the overlapping last group that the group before already covered.
+  const overlapDone = C >= 4 && C % 4 != 0 ? i32x4.lt_s(lanes, i32x4.splat(4 - C % 4)) : i32x4.splat(0);
   let out = dy;
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -85,41 +103,43 @@ export function maxPoolGrad(
         const iw0 = windowStart(ow, strideW, padLeft);
         const iwMin = max(0, iw0);
         const iwMax = min(inW, iw0 + filterW);
-        let c = 0;
-        for (; c + 4 <= C; c += 4) {
-          let best = empty;
-          let arg = none;
-          for (let ih = ihMin; ih < ihMax; ih++) {
-            for (let iw = iwMin; iw < iwMax; iw++) {
-              const index = ((n * inH + ih) * inW + iw) * C + c;
-              const v = v128.load(x + (<usize>index << 2));
-              const greater = f32x4.gt(v, best);
-              best = v128.bitselect(v, best, greater);
-              arg = v128.bitselect(i32x4.add(i32x4.splat(index), lanes), arg, greater);
+        if (C >= 4) {
+          for (let c0 = 0; c0 < C; c0 += 4) {
+            const c = overlapStart(c0, C);
+            const at = <usize>c << 2;
+            let best = empty;
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                best = f32x4.pmax(best, v128.load(pixel(x, n, ih, iw, inH, inW, C) + at));
+              }
             }
-          }
-          const g = v128.load(out + (<usize>c << 2));
-          routeLane(dx, arg, g, 0);
-          routeLane(dx, arg, g, 1);
-          routeLane(dx, arg, g, 2);
-          routeLane(dx, arg, g, 3);
-        }
-        for (; c < C; c++) {
-          let best: f32 = -Infinity;
-          let arg = -1;
-          for (let ih = ihMin; ih < ihMax; ih++) {
-            for (let iw = iwMin; iw < iwMax; iw++) {
-              const index = ((n * inH + ih) * inW + iw) * C + c;
-              const v = load<f32>(x + (<usize>index << 2));
-              if (v > best) {
-                best = v;
-                arg = index;
+            const g = v128.load(out + at);
+            let done = v128.or(v128.not(f32x4.gt(best, empty)), c == c0 ? i32x4.splat(0) : overlapDone);
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                const p = pixel(x, n, ih, iw, inH, inW, C) + at;
+                const first = v128.andnot(f32x4.eq(v128.load(p), best), done);
+                const q = p - x + dx;
+                v128.store(q, f32x4.add(v128.load(q), v128.and(g, first)));
+                done = v128.or(done, first);
               }
             }
           }
-          if (arg >= 0) {
-            const p = dx + (<usize>arg << 2);
-            store<f32>(p, load<f32>(p) + load<f32>(out + (<usize>c << 2)));
+        } else {
+          for (let c = 0; c < C; c++) {
+            let best: f32 = -Infinity;
+            let arg: usize = 0;
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                const p = pixel(x, n, ih, iw, inH, inW, C) + (<usize>c << 2);
+                const v = load<f32>(p);
+                if (v > best) {
+                  best = v;
+                  arg = p - x + dx;
+                }
+              }
+            }
+            if (arg != 0) store<f32>(arg, load<f32>(arg) + load<f32>(out + (<usize>c << 2)));
           }
         }
         out += <usize>C << 2;

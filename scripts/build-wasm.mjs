@@ -2,7 +2,7 @@
 // variants and writes them, base64-encoded, into kernels/core/gemm_wasm_binary.ts,
 // so that Node, jest (ts-jest) and the browser bundle all load the kernels
 // without any file I/O. Likewise the vector kernels (assembly/vector.ts: max
-// pooling and elementwise passes, one SIMD128 variant) into
+// pooling and elementwise passes; SIMD128 on private or shared memory) into
 // kernels/core/vector_wasm_binary.ts.
 //
 //   simd            SIMD128, private memory     (browsers; Node without threads)
@@ -40,8 +40,9 @@ const modules = [
     },
   },
   {
-    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts'], target: 'kernels/core/vector_wasm_binary.ts',
-    what: 'The vector-kernel WebAssembly module (max pooling, elementwise)', variants: { vectorSimd: [] },
+    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts', 'assembly/im2col.ts'], target: 'kernels/core/vector_wasm_binary.ts',
+    what: 'The vector-kernel WebAssembly modules (max pooling, elementwise)',
+    variants: { vectorSimd: [], vectorSimdShared: ['--enable', 'threads', '--sharedMemory'] },
   },
 ];
 

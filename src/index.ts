@@ -22,3 +22,4 @@ export {
 export type { GemmEngineName, GemmEngineOptions } from '../kernels/core/engines';
 export { DEFAULT_WORKSPACE_BYTES, im2colWorkspaceBytes, setIm2colWorkspaceBytes } from '../kernels/core/conv';
 export type { GemmEngine, Matrix } from '../kernels/core/gemm';
+export { MIN_RESIDENT_FLOATS, residentOutputsActive, residentOutputStats, setResidentOutputs } from '../kernels/cpu/resident';

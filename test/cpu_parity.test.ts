@@ -78,17 +78,26 @@ function expectClose(name: string, r: { builtin: Float32Array[]; ours: Float32Ar
 
 const NUM_RUNS = 250;
 
-// The whole conv sweep runs twice: with the default workspace (one tile for these
-// sizes) and with a 256-byte one, so that tiles end mid-image and NCHW segments split.
+// The whole conv sweep runs four times: with the default workspace (one tile for these
+// sizes; im2col in WebAssembly), the same with the JavaScript im2col, and with small
+// workspaces, so that tiles end mid-row and mid-image and NCHW segments split: 2048 floats
+// (still WebAssembly: every input here fits in a tile's worth) and 64 floats (JavaScript, as
+// staging a whole input for a 64-float tile would cost more than the tile).
 describe.each([
-  ['default workspace', DEFAULT_WORKSPACE_BYTES],
-  ['64-float workspace', 256],
-])('cpu kernels match tfjs builtins on random cases (%s)', (_label, workspaceBytes) => {
+  ['default workspace, WebAssembly im2col', DEFAULT_WORKSPACE_BYTES, true],
+  ['default workspace, JavaScript im2col', DEFAULT_WORKSPACE_BYTES, false],
+  ['2048-float workspace, WebAssembly im2col', 8192, true],
+  ['64-float workspace, JavaScript im2col', 256, true],
+])('cpu kernels match tfjs builtins on random cases (%s)', (_label, workspaceBytes, wasm) => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     setIm2colWorkspaceBytes(workspaceBytes);
+    setWasmVectorKernels(wasm);
   });
-  afterAll(() => setIm2colWorkspaceBytes(DEFAULT_WORKSPACE_BYTES));
+  afterAll(() => {
+    setIm2colWorkspaceBytes(DEFAULT_WORKSPACE_BYTES);
+    setWasmVectorKernels(true);
+  });
 
   it('Conv2D', () => {
     fc.assert(fc.property(convCaseArb, (c) => {

@@ -7,15 +7,19 @@
  * workspace. The output-side matrix (rows × outC) is read and written in place
  * through strided views: NHWC is row-major, NCHW is per-image transposed.
  */
+import { gemmLinearMemory } from './engines';
 import { colRows, colWidth, ConvGeometry } from './geometry';
 import { gemm, Matrix, rowMajor, transposed } from './gemm';
 import { col2imRows, im2colRows } from './im2col';
+import type { LinearMemory } from './wasm_memory';
 
 /** Default size of the im2col workspace: 16 MiB, whatever the batch size. */
 export const DEFAULT_WORKSPACE_BYTES = 16 * 1024 * 1024;
 
 let workspaceFloats = DEFAULT_WORKSPACE_BYTES / 4;
-let workspace = new Float32Array(0);
+let workspace: Float32Array = new Float32Array(0);
+/** The memory the workspace lives in (the GEMM engine's, so GEMM reads it in place), or null for a plain array. */
+let workspaceMemory: LinearMemory | null = null;
 
 /**
  * Sets the im2col workspace budget (at most 64 MiB). A tile always holds at
@@ -26,7 +30,14 @@ export function setIm2colWorkspaceBytes(bytes: number): void {
     throw new Error(`tfjs-im2col: workspace bytes must be an integer in [4, 64 MiB], got ${bytes}`);
   }
   workspaceFloats = Math.floor(bytes / 4);
-  workspace = new Float32Array(0);
+  replaceWorkspace(0);
+}
+
+function replaceWorkspace(floats: number): void {
+  workspaceMemory?.release(workspace);
+  workspaceMemory = gemmLinearMemory();
+  workspace = (floats > 0 ? workspaceMemory?.resident(floats) : null) ?? new Float32Array(floats);
+  if (!workspaceMemory?.isResident(workspace)) workspaceMemory = null;
 }
 
 /** Bytes currently held by the im2col workspace. */
@@ -34,9 +45,12 @@ export function im2colWorkspaceBytes(): number {
   return workspace.byteLength;
 }
 
-/** The shared im2col workspace; kernels run one at a time, so one buffer serves all. */
+/**
+ * The shared im2col workspace; kernels run one at a time, so one buffer serves all. It lives in the
+ * GEMM engine's memory where that is shared, and moves when the engine changes.
+ */
 function getWorkspace(floats: number): Float32Array {
-  if (workspace.length < floats) workspace = new Float32Array(floats);
+  if (workspace.length < floats || workspaceMemory !== gemmLinearMemory()) replaceWorkspace(floats);
   return workspace;
 }
 
@@ -95,7 +109,7 @@ function inputRows(g: ConvGeometry, x: Float32Array, start: number): Matrix {
   return transposed(x, n * g.inC * pixels + (start - n * pixels), pixels);
 }
 
-/** y = conv2d(x, filter): im2col(x) · filter, written straight into y. */
+/** y = conv2d(x, filter): im2col(x) · filter, written straight into y (need not start zeroed). */
 export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeometry, y: Float32Array): void {
   const K = colWidth(g);
   const W = rowMajor(filter, 0, g.outC);
@@ -110,7 +124,7 @@ export function convForward(x: Float32Array, filter: Float32Array, g: ConvGeomet
   });
 }
 
-/** dW = im2col(x)ᵀ · dy, summed over all tiles; dW is [filterH, filterW, inC, outC]. */
+/** dW = im2col(x)ᵀ · dy, summed over all tiles; dW is [filterH, filterW, inC, outC] (need not start zeroed). */
 export function convBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry, dW: Float32Array): void {
   const K = colWidth(g);
   const out = rowMajor(dW, 0, g.outC);
@@ -124,11 +138,12 @@ export function convBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeo
       const rows = inputRows(g, x, s);
       accumulate({ ...rows, rowStride: rows.colStride, colStride: rows.rowStride }, s, e);
     });
-    return;
+  } else {
+    forEachTile(g, x, (r0, r1, col) => {
+      forEachSegment(g, r0, r1, (s, e) => accumulate(transposed(col, (s - r0) * K, K), s, e));
+    });
   }
-  forEachTile(g, x, (r0, r1, col) => {
-    forEachSegment(g, r0, r1, (s, e) => accumulate(transposed(col, (s - r0) * K, K), s, e));
-  });
+  if (first) dW.fill(0); // no output pixels: nothing was summed
 }
 
 /** dx = col2im(dy · filterᵀ); dx must start zeroed. */

@@ -17,6 +17,7 @@
  * float64 operation rounded once to float32, and sums add the same values in
  * the same order into a float64 accumulator.
  */
+import { wasmSumColumns } from './vector_wasm';
 
 /**
  * A binary op over a block of `rows` runs of `n`: for r < rows, i < n,
@@ -100,7 +101,8 @@ export function forEachBroadcastBlock(aShape: number[], bShape: number[], outSha
  * Sum of `x` (shape `shape`) over `axes` (ascending, no repeats) into
  * float32 values in the kept dimensions' row-major order. Every output adds
  * its inputs in increasing flat index order into a float64, as tfjs's cpu Sum
- * does after moving the reduced axes innermost.
+ * does after moving the reduced axes innermost (the WebAssembly column sums
+ * too: each column in row order, in float64).
  */
 export function sumOverAxes(x: Float32Array, shape: number[], axes: number[]): Float32Array {
   // Dimensions with size-1 ones dropped and neighbours of the same kind merged: reduced and kept alternate.
@@ -114,8 +116,15 @@ export function sumOverAxes(x: Float32Array, shape: number[], axes: number[]): F
     if (last !== undefined && last.reduced === reduced) last.size *= shape[d];
     else merged.push({ size: shape[d], reduced });
   }
-  const acc = new Float64Array(outSize);
-  if (x.length === 0 || outSize === 0) return new Float32Array(acc);
+  if (x.length === 0 || outSize === 0) return new Float32Array(outSize);
+  // Column sums (a kept dimension innermost) run in WebAssembly SIMD where available.
+  const wasm = wasmSumColumns(x, outSize);
+  const acc = wasm?.acc ?? new Float64Array(outSize);
+  const sumColumns = wasm?.columns ?? ((ix: number, o: number, rows: number, n: number) => {
+    for (let r = 0; r < rows; r++, ix += n) {
+      for (let i = 0; i < n; i++) acc[o + i] += x[ix + i];
+    }
+  });
   while (merged.length < 2) merged.unshift({ size: 1, reduced: !(merged[0]?.reduced ?? false) });
   // Input strides are the products of all inner sizes; output strides of the kept inner sizes only.
   const inStrides: number[] = [];
@@ -145,9 +154,7 @@ export function sumOverAxes(x: Float32Array, shape: number[], axes: number[]): F
       }
     } else {
       // Each row adds into the same n outputs.
-      for (let r = 0; r < rows; r++, ix += n) {
-        for (let i = 0; i < n; i++) acc[o + i] += x[ix + i];
-      }
+      sumColumns(ix, o, rows, n);
     }
   };
   walk(0, 0, 0);

@@ -12,6 +12,7 @@
  */
 import { GemmEngine, getGemmEngine, scalarEngine, setGemmEngine } from './gemm';
 import { createThreadedEngine, defaultThreadCount, ThreadedEngine, threadsSupported } from './gemm_threads';
+import type { LinearMemory } from './wasm_memory';
 import { createWasmEngine, WasmEngine, WasmVariant, wasmSupported } from './gemm_wasm';
 
 export type GemmEngineName = 'scalar' | 'wasm-simd' | 'wasm-relaxed-simd' | 'wasm-threads';
@@ -168,4 +169,13 @@ export function releaseGemmBuffer(view: Float32Array): void {
 /** True when the current engine uses `view` in place (it came from `allocGemmBuffer` on this engine). */
 export function isGemmResident(view: Float32Array): boolean {
   return residentCapable(getGemmEngine())?.isResident(view) ?? false;
+}
+
+/**
+ * The current engine's memory when it is shared (Node's WebAssembly engines): buffers allocated
+ * there are read and written in place by the GEMM and the vector kernels. Null otherwise.
+ */
+export function gemmLinearMemory(): LinearMemory | null {
+  const memory = residentCapable(getGemmEngine())?.linearMemory;
+  return memory?.shared ? memory : null;
 }

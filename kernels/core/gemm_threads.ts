@@ -333,6 +333,7 @@ export function createThreadedEngine(
     threads,
     variant,
     gemm: (m, n, k, a, b, c, accumulate) => pool.wasm.run(m, n, k, a, b, c, accumulate, compute),
+    linearMemory: pool.wasm.mem,
     close: () => pool.close(),
     liveWorkers: () => pool.liveWorkers(),
     resident: (floats) => pool.wasm.resident(floats),

@@ -17,14 +17,12 @@
  * on it to spread one call over a worker pool sharing the same memory.
  */
 import type { GemmEngine, Matrix } from './gemm';
+import { alignUp, LinearMemory } from './wasm_memory';
 import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './gemm_wasm_binary';
 
 /** Floats of staged operands per kernel call before the problem is split: 16 Mi floats = 64 MiB. */
 export const STAGE_LIMIT_FLOATS = 16 * 1024 * 1024;
 
-/** Largest memory the modules are compiled for, in 64 KiB pages (4 GiB). */
-const MAX_PAGES = 65536;
-const PAGE_BYTES = 65536;
 
 export type WasmVariant = 'simd' | 'relaxed';
 
@@ -96,10 +94,6 @@ interface Placement {
 
 const ALIGN_FLOATS = 4;
 
-function alignUp(x: number): number {
-  return Math.ceil(x / ALIGN_FLOATS) * ALIGN_FLOATS;
-}
-
 /** First and last index a rows×cols view touches in its array. */
 function spanOf(v: Matrix, rows: number, cols: number): [number, number] {
   const dr = (rows - 1) * v.rowStride;
@@ -128,35 +122,26 @@ function subView(v: Matrix, r0: number, c0: number): Matrix {
 }
 
 /**
- * One module instance on one memory, with a bump allocator for staging.
- * Layout: [scratch areas, one per thread][resident buffers][staging area for the current call].
+ * One module instance on one memory (kernels/core/wasm_memory.ts): per-thread
+ * scratch areas first, then resident buffers, then the staging of each call.
  */
 export class WasmGemm {
-  readonly memory: WebAssembly.Memory;
+  readonly mem: LinearMemory;
   readonly exports: KernelExports;
   readonly workFloats: number;
   readonly threads: number;
-  private heap: Float32Array;
-  /** Float index where staging starts (after the per-thread scratch areas and resident buffers). */
-  private stageBase: number;
-  private top = 0;
-  /** Resident buffers handed out by `resident()` (float index, size, in use, owning buffer), in address order. */
-  private readonly blocks: Array<{ at: number; floats: number; used: boolean; buffer: ArrayBufferLike | null }> = [];
-  /** The buffers of live resident views, to recognise operands that need no staging. */
-  private readonly residentBuffers = new Set<ArrayBufferLike>();
 
   constructor(readonly module: WebAssembly.Module, readonly shared: boolean, threads = 1) {
     this.threads = threads;
-    this.memory = new WebAssembly.Memory(shared
-      ? { initial: 1, maximum: MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor
-      : { initial: 1, maximum: MAX_PAGES });
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.mem = new LinearMemory(shared);
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.mem.memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.workFloats = alignUp((instance.exports.WORK_FLOATS as WebAssembly.Global).value as number);
-    // Float 0..15 stay unused so no valid pointer is 0.
-    this.stageBase = 16 + this.workFloats * threads;
-    this.heap = new Float32Array(this.memory.buffer);
-    this.ensure(this.stageBase);
+    this.mem.reserve(this.workFloats * threads);
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.mem.memory;
   }
 
   /**
@@ -166,39 +151,16 @@ export class WasmGemm {
    * Returns null for private (non-shared) memory, whose buffer detaches when it grows.
    */
   resident(floats: number): Float32Array | null {
-    if (!this.shared || !(floats > 0)) return null;
-    const size = alignUp(floats);
-    let block = this.blocks.find((b) => !b.used && b.floats >= size);
-    if (!block) {
-      const at = this.stageBase;
-      block = { at, floats: size, used: false, buffer: null };
-      this.blocks.push(block);
-      this.stageBase = at + size;
-      this.ensure(this.stageBase);
-    }
-    block.used = true;
-    const view = new Float32Array(this.memory.buffer, block.at * 4, floats);
-    block.buffer = view.buffer;
-    this.residentBuffers.add(view.buffer);
-    return view;
+    return this.mem.resident(floats);
   }
 
   /** Gives a `resident()` buffer back for reuse (its view must not be used afterwards). */
   releaseResident(view: Float32Array): void {
-    const at = view.byteOffset / 4;
-    const block = this.blocks.find((b) => b.used && b.at === at && b.buffer === view.buffer);
-    if (block) block.used = false;
+    this.mem.release(view);
   }
 
   isResident(view: Float32Array): boolean {
-    return this.residentPtr(view) >= 0;
-  }
-
-  /** Byte address of a resident view's element 0, or -1 when the view is not resident here. */
-  private residentPtr(data: Float32Array): number {
-    if (this.blocks.length === 0 || !this.residentBuffers.has(data.buffer)) return -1;
-    const at = data.byteOffset / 4;
-    return this.blocks.some((b) => b.used && at >= b.at && at + data.length <= b.at + b.floats) ? data.byteOffset : -1;
+    return this.mem.isResident(view);
   }
 
   /** Byte address of thread t's scratch area. */
@@ -206,39 +168,20 @@ export class WasmGemm {
     return (16 + t * this.workFloats) * 4;
   }
 
-  /** Makes sure floats [0, floats) exist in memory and refreshes the heap view. */
-  private ensure(floats: number): void {
-    const bytes = floats * 4;
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) {
-      const pages = Math.ceil((bytes - have) / PAGE_BYTES);
-      if (have / PAGE_BYTES + pages > MAX_PAGES) {
-        throw new Error(`tfjs-im2col gemm: needs ${bytes} bytes of WebAssembly memory, more than the 4 GiB limit`);
-      }
-      this.memory.grow(pages);
-    }
-    if (this.heap.length * 4 !== this.memory.buffer.byteLength) {
-      this.heap = new Float32Array(this.memory.buffer);
-    }
-  }
-
   /** The heap as a Float32Array (valid until the next allocation). */
   view(): Float32Array {
-    return this.heap;
+    return this.mem.view();
   }
 
   /** Reserves `floats` floats of staging memory (16-byte aligned); returns the float index. */
   alloc(floats: number): number {
-    const at = this.top;
-    this.top = alignUp(this.top + floats);
-    this.ensure(this.top);
-    return at;
+    return this.mem.alloc(floats);
   }
 
   /** Copies a rows×cols view into staging memory (or only reserves room when `copy` is false). */
   private place(v: Matrix, rows: number, cols: number, copy: boolean): Placement {
-    const base = this.residentPtr(v.data);
-    if (base >= 0) {
+    if (this.mem.contains(v.data)) {
+      const base = v.data.byteOffset;
       // Already in this memory: used in place; nothing to copy in or out.
       return { staged: { ptr: base + v.offset * 4, rs: v.rowStride, cs: v.colStride }, at: -1, floats: 0, lo: -2 };
     }
@@ -246,7 +189,7 @@ export class WasmGemm {
     const span = hi - lo + 1;
     if (isDense(span, rows, cols)) {
       const at = this.alloc(span);
-      if (copy) this.heap.set(v.data.subarray(lo, hi + 1), at);
+      if (copy) this.mem.view().set(v.data.subarray(lo, hi + 1), at);
       return { staged: { ptr: (at + v.offset - lo) * 4, rs: v.rowStride, cs: v.colStride }, at, floats: span, lo };
     }
     // Sparse view: gather into a compact matrix, keeping the faster-varying axis contiguous.
@@ -259,7 +202,7 @@ export class WasmGemm {
 
   private gather(v: Matrix, rows: number, cols: number, at: number, byRows: boolean): void {
     const { data, offset, rowStride, colStride } = v;
-    const heap = this.heap;
+    const heap = this.mem.view();
     const [outer, inner, os, is] = byRows ? [rows, cols, rowStride, colStride] : [cols, rows, colStride, rowStride];
     for (let o = 0; o < outer; o++) {
       const src = offset + o * os;
@@ -274,7 +217,7 @@ export class WasmGemm {
 
   /** Writes a placed C back into its view. */
   private writeBack(v: Matrix, rows: number, cols: number, p: Placement): void {
-    const heap = this.heap;
+    const heap = this.mem.view();
     if (p.lo === -2) return; // resident: written in place
     if (p.lo >= 0) {
       v.data.set(heap.subarray(p.at, p.at + p.floats), p.lo);
@@ -314,20 +257,19 @@ export class WasmGemm {
       this.run(n, m, k, transposeView(b), transposeView(a), transposeView(c), accumulate, compute);
       return;
     }
-    const staged = (v: Matrix, r: number, cl: number) => (this.residentPtr(v.data) >= 0 ? 0 : stagedFloats(v, r, cl));
+    const staged = (v: Matrix, r: number, cl: number) => (this.mem.contains(v.data) ? 0 : stagedFloats(v, r, cl));
     const footprint = staged(a, m, k) + staged(b, k, n) + staged(c, m, n);
     if (footprint > STAGE_LIMIT_FLOATS && (m > 1 || n > 1 || k > 1)) {
       this.split(m, n, k, a, b, c, accumulate, compute);
       return;
     }
-    this.top = this.stageBase;
+    this.mem.beginStaging();
     const pa = this.place(a, m, k, true);
     const pb = this.place(b, k, n, true);
     const [lo, hi] = spanOf(c, m, n);
     // C's old values are needed when accumulating, or to keep the holes of a span copied back whole.
     const pc = this.place(c, m, n, accumulate || (isDense(hi - lo + 1, m, n) && hi - lo + 1 !== m * n));
     compute(m, n, k, pa.staged, pb.staged, pc.staged, accumulate);
-    this.heap = this.heap.length * 4 === this.memory.buffer.byteLength ? this.heap : new Float32Array(this.memory.buffer);
     this.writeBack(c, m, n, pc);
   }
 
@@ -359,6 +301,8 @@ export type { Staged };
 
 /** A WebAssembly engine: `gemm` plus buffers it reads and writes in place (see `WasmGemm.resident`). */
 export interface WasmEngine extends GemmEngine {
+  /** The engine's memory: operands that are views of it are used in place. */
+  readonly linearMemory: LinearMemory;
   /** A buffer in the engine's memory (null where its memory is not shared, e.g. most browsers). */
   resident(floats: number): Float32Array | null;
   releaseResident(view: Float32Array): void;
@@ -382,6 +326,7 @@ export function createWasmEngine(variant: WasmVariant = 'simd'): WasmEngine {
   return {
     name: variant === 'simd' ? 'wasm-simd' : 'wasm-relaxed-simd',
     gemm: (m, n, k, a, b, c, accumulate) => wasm.run(m, n, k, a, b, c, accumulate, compute),
+    linearMemory: wasm.mem,
     resident: (floats) => wasm.resident(floats),
     releaseResident: (view) => wasm.releaseResident(view),
     isResident: (view) => wasm.isResident(view),

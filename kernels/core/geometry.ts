@@ -201,3 +201,13 @@ export function poolInfoFor(
   checkOutput(kernel, info);
   return info;
 }
+
+/** Where x[n, ih, iw, c] lives: n·imageStride + ih·rowStride + iw·colStride + c·channelStride. */
+export interface PixelLayout { imageStride: number; rowStride: number; colStride: number; channelStride: number }
+
+export function pixelLayout(g: ConvGeometry): PixelLayout {
+  const imageStride = g.inH * g.inW * g.inC;
+  return g.channelsLast
+    ? { imageStride, rowStride: g.inW * g.inC, colStride: g.inC, channelStride: 1 }
+    : { imageStride, rowStride: g.inW, colStride: 1, channelStride: g.inH * g.inW };
+}

@@ -11,17 +11,8 @@
  * col2im is the adjoint: it adds each row's entries back to the input pixels
  * they came from (overlapping windows are summed, padding is dropped).
  */
-import { colWidth, ConvGeometry } from './geometry';
-
-/** Where x[n, ih, iw, c] lives: n·imageStride + ih·rowStride + iw·colStride + c·channelStride. */
-interface PixelLayout { imageStride: number; rowStride: number; colStride: number; channelStride: number }
-
-function pixelLayout(g: ConvGeometry): PixelLayout {
-  const imageStride = g.inH * g.inW * g.inC;
-  return g.channelsLast
-    ? { imageStride, rowStride: g.inW * g.inC, colStride: g.inC, channelStride: 1 }
-    : { imageStride, rowStride: g.inW, colStride: 1, channelStride: g.inH * g.inW };
-}
+import { colWidth, ConvGeometry, pixelLayout } from './geometry';
+import { im2colWasm } from './vector_wasm';
 
 /**
  * Walks output rows [r0, r1): `visit(o, n, ih0, iw0)` gets the col offset o of
@@ -50,8 +41,9 @@ function forEachWindowRow(
   }
 }
 
-/** Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1). */
+/** Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1) (in WebAssembly where it can). */
 export function im2colRows(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): void {
+  if (im2colWasm(x, g, r0, r1, col)) return;
   const { inH, inW, inC, filterH, filterW, dilationH, dilationW } = g;
   const { imageStride, rowStride, colStride, channelStride } = pixelLayout(g);
   const span = filterW * inC;

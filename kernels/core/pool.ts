@@ -83,12 +83,13 @@ export function avgPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array
 }
 
 /**
- * dx += dy routed to the first maximum of each window (row-major window order),
+ * dx = dy routed to the first maximum of each window (row-major window order),
  * like TensorFlow and the book's argmax (in WebAssembly SIMD where available). A window with no value > -Infinity
  * (all NaN or -Infinity) passes no gradient, as in tfjs cpu.
  */
 export function maxPoolBackward(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): void {
   if (maxPoolGradWasm(x, dy, g, dx)) return;
+  dx.fill(0);
   const { batch, inH, inW, inC: C, outH, outW } = g;
   const { rows, cols } = windows(g);
   const best = new Float32Array(C);

@@ -4,18 +4,23 @@
  * where JavaScript mispredicts on every other value) and the elementwise
  * passes (four floats per instruction).
  *
- * The module has one private memory. Each call copies its operands in with
- * `set` (a memcpy), runs, and copies the result out; the memory grows to the
- * largest call, at most STAGE_LIMIT_BYTES. Beyond that, where the runtime
- * rejects SIMD, or when switched off, these functions return null/false and
- * the callers run their JavaScript loops, which give the same values.
+ * They run on the GEMM engine's memory when it is shared (Node): operands
+ * that live there (kernel outputs kept in WebAssembly memory, see
+ * kernels/cpu/resident.ts) are used in place, others are copied in, and
+ * results not living there are copied out. Elsewhere (browsers, the scalar
+ * engine) they run on a private memory of at most STAGE_LIMIT_BYTES, copying
+ * everything. Beyond that, where the runtime rejects SIMD, or when switched
+ * off, these functions return null/false and the callers run their
+ * JavaScript loops, which give the same values.
  */
 import type { BlockRunner } from './elementwise';
+import { gemmLinearMemory } from './engines';
 import { compileBase64Module } from './gemm_wasm';
-import { ConvGeometry } from './geometry';
-import { vectorSimdWasm } from './vector_wasm_binary';
+import { colWidth, ConvGeometry, pixelLayout } from './geometry';
+import { vectorSimdSharedWasm, vectorSimdWasm } from './vector_wasm_binary';
+import { LinearMemory } from './wasm_memory';
 
-/** Largest staging one call may use: 256 MiB. */
+/** Largest private memory (where the GEMM engine's is not shared): 256 MiB. */
 export const STAGE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
@@ -27,30 +32,55 @@ interface VectorExports {
   relu(x: number, y: number, n: number): void;
   step(x: number, y: number, n: number, alpha: number): void;
   sqrt(x: number, y: number, n: number): void;
+  sumColumns(x: number, acc: number, rows: number, n: number): void;
+  im2col(x: number, col: number, r0: number, r1: number, ...geometry: number[]): void;
 }
 
 /** Operation codes of `binaryBlock` (assembly/elementwise.ts). */
 export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
 
-interface VectorModule {
-  memory: WebAssembly.Memory;
-  exports: VectorExports;
+/** The module instantiated on one memory. */
+interface Target {
+  mem: LinearMemory;
+  run: VectorExports;
 }
 
-/** undefined: not tried yet; null: the runtime rejects the module. */
-let loaded: VectorModule | null | undefined;
 let enabled = true;
+/** Instances per memory (the private one, and each GEMM engine's shared one). */
+const instances = new WeakMap<LinearMemory, VectorExports>();
+/** undefined: not created yet; null: the runtime rejects the module. */
+let privateMemory: LinearMemory | null | undefined;
 
-function load(): VectorModule | null {
-  if (loaded !== undefined) return loaded;
-  const module = compileBase64Module(vectorSimdWasm);
-  loaded = null;
-  if (module !== null) {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    loaded = { memory, exports: instance.exports as unknown as VectorExports };
+function instantiate(mem: LinearMemory): VectorExports | null {
+  let run = instances.get(mem);
+  if (!run) {
+    const module = compileBase64Module(mem.shared ? vectorSimdSharedWasm : vectorSimdWasm);
+    if (module === null) return null;
+    run = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as VectorExports;
+    instances.set(mem, run);
   }
-  return loaded;
+  return run;
+}
+
+/**
+ * Where a call of `floats` floats of operands runs: the GEMM engine's shared memory, else the
+ * private one; null when the kernels are off, unsupported, or the operands would not fit.
+ */
+function target(floats: number): Target | null {
+  if (!enabled) return null;
+  let mem = gemmLinearMemory();
+  if (mem === null) {
+    if (privateMemory === undefined) {
+      privateMemory = new LinearMemory(false, STAGE_LIMIT_BYTES);
+      if (instantiate(privateMemory) === null) privateMemory = null;
+    }
+    mem = privateMemory;
+  }
+  if (mem === null || !mem.fits(floats + 64)) return null;
+  const run = instantiate(mem);
+  if (run === null) return null;
+  mem.beginStaging();
+  return { mem, run };
 }
 
 /** Turns the WebAssembly vector kernels on (the default where supported) or off (JavaScript loops). */
@@ -60,34 +90,7 @@ export function setWasmVectorKernels(on: boolean): void {
 
 /** True when pooling and elementwise passes run in WebAssembly: enabled, and the runtime accepts SIMD128. */
 export function wasmVectorKernelsActive(): boolean {
-  return enabled && load() !== null;
-}
-
-/** Float count rounded up to whole 16-byte vectors, so each staged array starts aligned. */
-function aligned(floats: number): number {
-  return Math.ceil(floats / 4) * 4;
-}
-
-/**
- * Lays out arrays of the given float counts one after another from byte 16 (no
- * pointer is 0), grows the memory to hold them, and returns each one's float
- * index and the memory as floats; null when the kernels are off, unsupported,
- * or the staging would exceed STAGE_LIMIT_BYTES.
- */
-function stage(...floats: number[]): { exports: VectorExports; heap: Float32Array; at: number[] } | null {
-  const module = enabled ? load() : null;
-  if (module === null) return null;
-  const at: number[] = [];
-  let end = 4;
-  for (const f of floats) {
-    at.push(end);
-    end += aligned(f);
-  }
-  const bytes = end * 4;
-  if (bytes > STAGE_LIMIT_BYTES) return null;
-  const missing = bytes - module.memory.buffer.byteLength;
-  if (missing > 0) module.memory.grow(Math.ceil(missing / 65536));
-  return { exports: module.exports, heap: new Float32Array(module.memory.buffer), at };
+  return target(0) !== null;
 }
 
 function poolGeometry(g: ConvGeometry): PoolGeometry {
@@ -96,55 +99,91 @@ function poolGeometry(g: ConvGeometry): PoolGeometry {
 
 /** y = max pool of x (see pool.ts); false when the caller must use the JavaScript loop. */
 export function maxPoolWasm(x: Float32Array, g: ConvGeometry, y: Float32Array): boolean {
-  const s = stage(x.length, y.length);
-  if (s === null) return false;
-  const [xAt, yAt] = s.at;
-  s.heap.set(x, xAt);
-  s.exports.maxPool(xAt * 4, yAt * 4, ...poolGeometry(g));
-  y.set(s.heap.subarray(yAt, yAt + y.length));
+  const t = target(x.length + y.length);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const py = t.mem.place(y, false);
+  t.run.maxPool(px, py, ...poolGeometry(g));
+  t.mem.copyOut(y, py);
   return true;
 }
 
-/** dx += dy routed to each window's first maximum (see pool.ts); false when the caller must use the JavaScript loop. */
+/** dx = dy routed to each window's first maximum (see pool.ts); false when the caller must use the JavaScript loop. */
 export function maxPoolGradWasm(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): boolean {
-  const s = stage(x.length, dy.length, dx.length);
-  if (s === null) return false;
-  const [xAt, dyAt, dxAt] = s.at;
-  s.heap.set(x, xAt);
-  s.heap.set(dy, dyAt);
-  s.heap.set(dx, dxAt);
-  s.exports.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, ...poolGeometry(g));
-  dx.set(s.heap.subarray(dxAt, dxAt + dx.length));
+  const t = target(x.length + dy.length + dx.length);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const pdy = t.mem.place(dy, true);
+  const pdx = t.mem.place(dx, false);
+  t.run.maxPoolGrad(px, pdy, pdx, ...poolGeometry(g));
+  t.mem.copyOut(dx, pdx);
   return true;
 }
 
 /**
- * Stages a, b and a result of `size` floats for `op`; the returned `block`
- * runs blocks in WebAssembly and `result()` copies the result out. Null when
- * the caller must use its JavaScript loop.
+ * Places a, b and `out` for `op`; the returned `block` runs blocks in
+ * WebAssembly and `finish()` copies the result into `out` if it had to be
+ * staged. Null when the caller must use its JavaScript loop.
  */
-export function wasmBinary(op: keyof typeof BINARY_OPS, a: Float32Array, b: Float32Array, size: number):
-  { block: BlockRunner; result(): Float32Array } | null {
-  const s = stage(a.length, b.length, size);
-  if (s === null) return null;
-  const [aAt, bAt, outAt] = s.at;
-  s.heap.set(a, aAt);
-  s.heap.set(b, bAt);
+export function wasmBinary(op: keyof typeof BINARY_OPS, a: Float32Array, b: Float32Array, out: Float32Array):
+  { block: BlockRunner; finish(): void } | null {
+  const t = target(a.length + b.length + out.length);
+  if (t === null) return null;
+  const pa = t.mem.place(a, true);
+  const pb = t.mem.place(b, true);
+  const po = t.mem.place(out, false);
   const code = BINARY_OPS[op];
-  const run = s.exports.binaryBlock;
+  const run = t.run.binaryBlock;
   return {
-    block: (o, ia, ra, sa, ib, rb, sb, rows, n) => run(code, (outAt + o) * 4, (aAt + ia) * 4, ra, sa, (bAt + ib) * 4, rb, sb, rows, n),
-    result: () => s.heap.slice(outAt, outAt + size),
+    block: (o, ia, ra, sa, ib, rb, sb, rows, n) => run(code, po + o * 4, pa + ia * 4, ra, sa, pb + ib * 4, rb, sb, rows, n),
+    finish: () => t.mem.copyOut(out, po),
   };
 }
 
-/** y = relu, step (with alpha) or sqrt of x in WebAssembly, or null when the caller must use its JavaScript loop. */
-export function wasmUnary(op: 'relu' | 'step' | 'sqrt', x: Float32Array, alpha = 0): Float32Array | null {
-  const s = stage(x.length, x.length);
-  if (s === null) return null;
-  const [xAt, yAt] = s.at;
-  s.heap.set(x, xAt);
-  if (op === 'step') s.exports.step(xAt * 4, yAt * 4, x.length, alpha);
-  else s.exports[op](xAt * 4, yAt * 4, x.length);
-  return s.heap.slice(yAt, yAt + x.length);
+/** y = relu, step (with alpha) or sqrt of x in WebAssembly; false when the caller must use its JavaScript loop. */
+export function wasmUnary(op: 'relu' | 'step' | 'sqrt', x: Float32Array, y: Float32Array, alpha = 0): boolean {
+  const t = target(2 * x.length);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const py = t.mem.place(y, false);
+  if (op === 'step') t.run.step(px, py, x.length, alpha);
+  else t.run[op](px, py, x.length);
+  t.mem.copyOut(y, py);
+  return true;
+}
+
+/**
+ * Float64 accumulators for `outSize` outputs in WebAssembly memory, zeroed,
+ * and `columns(ix, o, rows, n)`: acc[o + i] += x[ix + r·n + i] over rows r in
+ * order (see sumColumns in assembly/elementwise.ts). Null when the caller
+ * must use its JavaScript loop.
+ */
+export function wasmSumColumns(x: Float32Array, outSize: number):
+  { acc: Float64Array; columns(ix: number, o: number, rows: number, n: number): void } | null {
+  const t = target(x.length + 2 * outSize);
+  if (t === null) return null;
+  const px = t.mem.place(x, true);
+  const accAt = t.mem.alloc(2 * outSize);
+  const acc = new Float64Array(t.mem.view().buffer, accAt * 4, outSize).fill(0);
+  const run = t.run.sumColumns;
+  return { acc, columns: (ix, o, rows, n) => run(px + ix * 4, accAt * 4 + o * 8, rows, n) };
+}
+
+/**
+ * Rows [r0, r1) of im2col(x) into col (see im2colRows in im2col.ts, which
+ * gives the same floats). Runs where x lives in WebAssembly memory or is no
+ * bigger than the rows built (so staging it costs less than the tile); false
+ * when the caller must use the JavaScript walk.
+ */
+export function im2colWasm(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): boolean {
+  const rows = col.subarray(0, (r1 - r0) * colWidth(g));
+  const t = target(x.length + rows.length);
+  if (t === null || (!t.mem.contains(x) && x.length > rows.length)) return false;
+  const px = t.mem.place(x, true);
+  const pcol = t.mem.place(rows, false);
+  const { imageStride, rowStride, colStride, channelStride } = pixelLayout(g);
+  t.run.im2col(px, pcol, r0, r1, g.inH, g.inW, g.inC, g.filterH, g.filterW, g.dilationH, g.dilationW,
+    g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, imageStride, rowStride, colStride, channelStride);
+  t.mem.copyOut(rows, pcol);
+  return true;
 }

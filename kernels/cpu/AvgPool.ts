@@ -2,6 +2,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { AvgPool, AvgPoolAttrs, AvgPoolInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { avgPoolForward, isIdentityPool } from '../core/pool';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function avgPool(args: { inputs: AvgPoolInputs; backend: MathBackendCPU; attrs: AvgPoolAttrs }): TensorInfo {
@@ -10,7 +11,7 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: MathBackendCPU; 
   const xValues = float32Values(AvgPool, 'x', backend, x!);
   const info = poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
   const g = geometryOf(info);
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = outputArray(backend, util.sizeFromShape(info.outShape));
   // tfjs passes the input through unchanged for a 1×1 window that keeps the shape.
   if (isIdentityPool(g)) y.set(xValues);
   else avgPoolForward(xValues, g, y);

@@ -2,6 +2,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { AvgPoolGrad, AvgPoolGradAttrs, AvgPoolGradInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { checkFloat32, geometryOf, poolInfoFor } from '../core/geometry';
 import { avgPoolBackward } from '../core/pool';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: MathBackendCPU; attrs: AvgPoolGradAttrs }): TensorInfo {
@@ -10,7 +11,7 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: MathBack
   const dyValues = float32Values(AvgPoolGrad, 'dy', backend, dy!);
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
-  const dx = new Float32Array(util.sizeFromShape(info.inShape));
+  const dx = outputArray(backend, util.sizeFromShape(info.inShape)).fill(0);
   avgPoolBackward(dyValues, geometryOf(info), dx);
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }

@@ -16,6 +16,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { gemm, Matrix, rowMajor, transposed } from '../core/gemm';
 import { KernelInputError } from '../core/geometry';
+import { outputArray } from './resident';
 
 /** The geometry of a (batched) matrix product, after checking the operands. */
 export interface MatMulPlan {
@@ -168,7 +169,7 @@ export function batchMatMul(args: { inputs: BatchMatMulInputs; backend: MathBack
     matMulInt32(plan, aValues, bValues, transposeA, transposeB, out);
     return backend.makeTensorInfo(plan.outShape, 'int32', out);
   }
-  const out = new Float32Array(size);
+  const out = outputArray(backend, size);
   matMulFloat32(plan, aValues as Float32Array, bValues as Float32Array, transposeA, transposeB, out);
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }

@@ -3,6 +3,7 @@ import { Conv2D, Conv2DAttrs, Conv2DInputs, KernelConfig, KernelFunc, TensorInfo
 import { convForward } from '../core/conv';
 import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; attrs: Conv2DAttrs }): TensorInfo {
@@ -13,7 +14,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; at
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   const g = geometryOf(info);
   if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(Conv2D, 'cpu', args) as TensorInfo;
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = outputArray(backend, util.sizeFromShape(info.outShape));
   convForward(xValues, filterValues, g, y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }

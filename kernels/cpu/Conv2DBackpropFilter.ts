@@ -5,6 +5,7 @@ import {
 import { convBackpropFilter } from '../core/conv';
 import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function conv2DBackpropFilter(
@@ -17,7 +18,7 @@ export function conv2DBackpropFilter(
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   const g = geometryOf(info);
   if (windowsLeaveInput(g) && hasNonFinite(dyValues)) return runBuiltin(Conv2DBackpropFilter, 'cpu', args) as TensorInfo;
-  const dW = new Float32Array(util.sizeFromShape(filterShape));
+  const dW = outputArray(backend, util.sizeFromShape(filterShape));
   convBackpropFilter(xValues, dyValues, g, dW);
   return backend.makeTensorInfo(filterShape, 'float32', dW);
 }

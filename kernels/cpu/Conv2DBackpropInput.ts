@@ -4,6 +4,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { convBackpropInput } from '../core/conv';
 import { convInfoFor, geometryOf } from '../core/geometry';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function conv2DBackpropInput(
@@ -14,7 +15,7 @@ export function conv2DBackpropInput(
   const dyValues = float32Values(Conv2DBackpropInput, 'dy', backend, dy!);
   const filterValues = float32Values(Conv2DBackpropInput, 'filter', backend, filter!);
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
-  const dx = new Float32Array(util.sizeFromShape(info.inShape));
+  const dx = outputArray(backend, util.sizeFromShape(info.inShape)).fill(0);
   convBackpropInput(dyValues, filterValues, geometryOf(info), dx);
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }

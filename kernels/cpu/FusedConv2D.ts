@@ -4,6 +4,7 @@ import { convForward } from '../core/conv';
 import { ACTIVATIONS, applyEpilogue, broadcastTo } from '../core/epilogue';
 import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
 import { convInfoFor, geometryOf, KernelInputError } from '../core/geometry';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBackendCPU; attrs: FusedConv2DAttrs }): TensorInfo {
@@ -22,8 +23,6 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBack
   const channelsLast = info.dataFormat === 'channelsLast';
   const g = geometryOf(info);
   if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(FusedConv2D, 'cpu', args) as TensorInfo;
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
-  convForward(xValues, filterValues, g, y);
   const biasB = bias
     ? broadcastTo(FusedConv2D, 'bias', float32Values(FusedConv2D, 'bias', backend, bias), bias.shape, info.outShape, channelsLast)
     : null;
@@ -32,6 +31,9 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBack
       float32Values(FusedConv2D, 'preluActivationWeights', backend, preluActivationWeights!),
       preluActivationWeights!.shape, info.outShape, channelsLast)
     : null;
+  // Allocated after every check, so that a rejected call holds no output.
+  const y = outputArray(backend, util.sizeFromShape(info.outShape));
+  convForward(xValues, filterValues, g, y);
   if (biasB || activation !== 'linear') {
     applyEpilogue(y, info.outShape, biasB, activation, alphaB, leakyreluAlpha ?? 0.2);
   }

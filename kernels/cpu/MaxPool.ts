@@ -2,6 +2,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { MaxPool, MaxPoolAttrs, MaxPoolInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { maxPoolForward, isIdentityPool } from '../core/pool';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function maxPool(args: { inputs: MaxPoolInputs; backend: MathBackendCPU; attrs: MaxPoolAttrs }): TensorInfo {
@@ -10,7 +11,7 @@ export function maxPool(args: { inputs: MaxPoolInputs; backend: MathBackendCPU; 
   const xValues = float32Values(MaxPool, 'x', backend, x!);
   const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
   const g = geometryOf(info);
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = outputArray(backend, util.sizeFromShape(info.outShape));
   // tfjs passes the input through unchanged for a 1×1 window that keeps the shape.
   if (isIdentityPool(g)) y.set(xValues);
   else maxPoolForward(xValues, g, y);

@@ -2,6 +2,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KernelConfig, KernelFunc, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { maxPoolBackward } from '../core/pool';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: MathBackendCPU; attrs: MaxPoolGradAttrs }): TensorInfo {
@@ -10,7 +11,7 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: MathBack
   const dyValues = float32Values(MaxPoolGrad, 'dy', backend, dy!);
   const xValues = float32Values(MaxPoolGrad, 'input', backend, input!);
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
-  const dx = new Float32Array(util.sizeFromShape(info.inShape));
+  const dx = outputArray(backend, util.sizeFromShape(info.inShape));
   maxPoolBackward(xValues, dyValues, geometryOf(info), dx);
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }

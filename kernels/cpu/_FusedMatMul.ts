@@ -16,6 +16,7 @@ import {
 import { ACTIVATIONS, Activation, applyEpilogue, broadcastTo, Broadcast } from '../core/epilogue';
 import { KernelInputError } from '../core/geometry';
 import { matMulFloat32, planMatMul } from './BatchMatMul';
+import { outputArray } from './resident';
 import { float32Values } from './util';
 
 /**
@@ -78,17 +79,11 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   const aValues = float32Values(_FusedMatMul, 'a', backend, a);
   const bValues = float32Values(_FusedMatMul, 'b', backend, b);
   const plan = planMatMul(_FusedMatMul, a.shape, b.shape, transposeA, transposeB);
-  const out = new Float32Array(util.sizeFromShape(plan.outShape));
-  matMulFloat32(plan, aValues, bValues, transposeA, transposeB, out);
-
   const operands: Array<{ name: string; t: TensorInfo; shape: number[] }> = [];
   if (bias) operands.push({ name: 'bias', t: bias, shape: fitOperand('bias', bias.shape, plan.outShape) });
   if (activation === 'prelu') {
     const alpha = preluActivationWeights!;
     operands.push({ name: 'preluActivationWeights', t: alpha, shape: fitOperand('preluActivationWeights', alpha.shape, plan.outShape) });
-  }
-  if (operands.length === 0 && activation === 'linear') {
-    return backend.makeTensorInfo(plan.outShape, 'float32', out);
   }
   const merged = mergeAxes(plan.outShape, operands.map(({ shape }) => shape));
   if (merged.shape.length > 4) {
@@ -104,6 +99,12 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   };
   const biasB = bias ? toBroadcast(0) : null;
   const alphaB = activation === 'prelu' ? toBroadcast(bias ? 1 : 0) : null;
+  // Allocated after every check, so that a rejected call holds no output.
+  const out = outputArray(backend, util.sizeFromShape(plan.outShape));
+  matMulFloat32(plan, aValues, bValues, transposeA, transposeB, out);
+  if (operands.length === 0 && activation === 'linear') {
+    return backend.makeTensorInfo(plan.outShape, 'float32', out);
+  }
   applyEpilogue(out, shape4, biasB, activation, alphaB, attrs.leakyreluAlpha ?? 0.2);
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }

@@ -12,6 +12,7 @@ import {
 import { BinaryBlock, forEachBroadcastBlock } from '../core/elementwise';
 import { runBuiltin } from '../core/fallback';
 import { BINARY_OPS, wasmBinary } from '../core/vector_wasm';
+import { outputArray } from './resident';
 
 function binaryKernel(kernelName: keyof typeof BINARY_OPS, block: BinaryBlock): KernelConfig {
   const kernelFunc = (args: { inputs: BinaryInputs; backend: MathBackendCPU }): TensorInfo => {
@@ -23,13 +24,12 @@ function binaryKernel(kernelName: keyof typeof BINARY_OPS, block: BinaryBlock): 
     const size = util.sizeFromShape(outShape);
     const aValues = backend.data.get(a!.dataId).values as Float32Array;
     const bValues = backend.data.get(b!.dataId).values as Float32Array;
-    const wasm = wasmBinary(kernelName, aValues, bValues, size);
-    let out: Float32Array;
+    const out = outputArray(backend, size);
+    const wasm = wasmBinary(kernelName, aValues, bValues, out);
     if (wasm !== null) {
       forEachBroadcastBlock(a!.shape, b!.shape, outShape, wasm.block);
-      out = wasm.result();
+      wasm.finish();
     } else {
-      out = new Float32Array(size);
       forEachBroadcastBlock(a!.shape, b!.shape, outShape,
         (o, ia, ra, sa, ib, rb, sb, rows, n) => block(out, o, aValues, ia, ra, sa, bValues, ib, rb, sb, rows, n));
     }

@@ -8,6 +8,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { KernelConfig, KernelFunc, Relu, Sqrt, Step, StepAttrs, TensorInfo, UnaryInputs } from '@tensorflow/tfjs-core';
 import { runBuiltin } from '../core/fallback';
 import { wasmUnary } from '../core/vector_wasm';
+import { outputArray } from './resident';
 
 // Module constants, not global lookups per element (slow in Node's vm contexts, e.g. under jest).
 const { max, sqrt } = Math;
@@ -21,11 +22,8 @@ function unaryKernel(kernelName: string, wasmOp: 'relu' | 'step' | 'sqrt', loop:
       return runBuiltin(kernelName, 'cpu', args, `dtype ${x!.dtype} is the builtin's to handle`) as TensorInfo;
     }
     const xValues = backend.data.get(x!.dataId).values as Float32Array;
-    let y = wasmUnary(wasmOp, xValues, (attrs as StepAttrs | undefined)?.alpha);
-    if (y === null) {
-      y = new Float32Array(xValues.length);
-      loop(xValues, y, attrs);
-    }
+    const y = outputArray(backend, xValues.length);
+    if (!wasmUnary(wasmOp, xValues, y, (attrs as StepAttrs | undefined)?.alpha)) loop(xValues, y, attrs);
     return backend.makeTensorInfo(x!.shape, 'float32', y);
   };
   return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };

@@ -1,0 +1,151 @@
+/**
+ * Kernel outputs kept in WebAssembly memory.
+ *
+ * tfjs's cpu backend keeps each tensor's values in a JavaScript typed array,
+ * so a WebAssembly kernel would copy every operand into its memory and every
+ * result out again — for the elementwise passes of a training step that
+ * copying costs several times the arithmetic. Instead, our cpu kernels write
+ * their float32 outputs (of at least MIN_RESIDENT_FLOATS) straight into the
+ * GEMM engine's shared WebAssembly memory (kernels/core/wasm_memory.ts) and
+ * hand tfjs a Float32Array view of it; the next kernel reads it in place.
+ *
+ * tfjs must not notice. So the backend instance gets four small wrappers the
+ * first time one of our kernels makes such an output:
+ * - write/move: a view made by `outputArray` becomes owned by its tensor's
+ *   data id; any other view into WebAssembly memory (say, a builtin Slice's
+ *   subarray of our output) is copied out first, so that nothing outlives
+ *   the block it points into;
+ * - disposeData: when tfjs deletes a data id, its block goes back to the
+ *   memory for reuse (and all of them when the backend is disposed);
+ * - readSync (dataSync, data, buffer, moving to another backend): returns a
+ *   copy, as the memory will be reused once the tensor is disposed.
+ * A view allocated but never written (a kernel that threw) is reclaimed
+ * when it is garbage-collected.
+ *
+ * Off where the GEMM engine's memory is not shared (browsers without
+ * cross-origin isolation, the scalar engine): outputs are plain arrays then.
+ */
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { DataId } from '@tensorflow/tfjs-core';
+import { gemmLinearMemory } from '../core/engines';
+import { inResidentMemory, LinearMemory } from '../core/wasm_memory';
+
+/** Outputs smaller than this stay plain arrays: copying them costs little, and they are many. */
+export const MIN_RESIDENT_FLOATS = 4096;
+
+let enabled = true;
+let poison = false;
+
+interface Owned {
+  mem: LinearMemory;
+  view: Float32Array;
+}
+
+/** Views from `outputArray` not yet written into a backend. */
+const pending = new Map<Float32Array, LinearMemory>();
+/** Per backend: the data ids whose values are one of our views. */
+const owners = new WeakMap<MathBackendCPU, Map<DataId, Owned>>();
+const reclaim = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ mem: LinearMemory; at: number }>(({ mem, at }) => mem.releaseAt(at))
+  : null;
+
+/** Turns WebAssembly-resident outputs on (the default where the memory is shared) or off (plain arrays). */
+export function setResidentOutputs(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Fills every new resident output with NaN before the kernel writes it (off by default; the tests
+ * turn it on), so that a kernel that forgets an element, or relies on a zeroed output, shows up.
+ */
+export function setResidentPoison(on: boolean): void {
+  poison = on;
+}
+
+/** True when new large float32 outputs of our cpu kernels go to WebAssembly memory. */
+export function residentOutputsActive(): boolean {
+  return enabled && gemmLinearMemory() !== null;
+}
+
+/** Tensors (data ids) of `backend` whose values live in WebAssembly memory, and their bytes. */
+export function residentOutputStats(backend: MathBackendCPU): { tensors: number; bytes: number } {
+  let bytes = 0;
+  const owned = owners.get(backend);
+  for (const { view } of owned?.values() ?? []) bytes += view.byteLength;
+  return { tensors: owned?.size ?? 0, bytes };
+}
+
+/**
+ * A Float32Array of `size` for a kernel's output: in WebAssembly memory when
+ * resident outputs are on and it is large enough, else a plain (zeroed) array.
+ * A resident one is NOT zeroed. Pass it to backend.makeTensorInfo.
+ */
+export function outputArray(backend: MathBackendCPU, size: number): Float32Array {
+  const mem = enabled && size >= MIN_RESIDENT_FLOATS ? gemmLinearMemory() : null;
+  const view = mem?.resident(size) ?? null;
+  if (mem === null || view === null) return new Float32Array(size);
+  hook(backend);
+  if (poison) view.fill(NaN);
+  pending.set(view, mem);
+  reclaim?.register(view, { mem, at: view.byteOffset / 4 }, view);
+  return view;
+}
+
+/** The memory of a view from `outputArray` not yet written into a backend (it is no longer pending), else null. */
+function takePending(values: unknown): LinearMemory | null {
+  if (!(values instanceof Float32Array)) return null;
+  const mem = pending.get(values);
+  if (mem === undefined) return null;
+  pending.delete(values);
+  reclaim?.unregister(values);
+  return mem;
+}
+
+/** A copy of a view into WebAssembly memory that is not ours to own; anything else as is. */
+function detached<T>(values: T): T {
+  return ArrayBuffer.isView(values) && inResidentMemory(values) ? (values as unknown as Float32Array).slice() as unknown as T : values;
+}
+
+function releaseOwned(backend: MathBackendCPU, dataId: DataId): void {
+  const owned = owners.get(backend);
+  const entry = owned?.get(dataId);
+  if (entry && !backend.data.has(dataId)) {
+    owned!.delete(dataId);
+    entry.mem.release(entry.view);
+  }
+}
+
+/** Wraps the backend instance's write, move, readSync, disposeData and dispose (once per instance). */
+function hook(backend: MathBackendCPU): void {
+  if (owners.has(backend)) return;
+  owners.set(backend, new Map());
+  const { write, move, readSync, disposeData, dispose } = backend;
+  const own = (b: MathBackendCPU, dataId: DataId, mem: LinearMemory | null, values: unknown) => {
+    if (mem !== null) owners.get(b)!.set(dataId, { mem, view: values as Float32Array });
+  };
+  backend.write = function (values, shape, dtype) {
+    const mem = takePending(values);
+    const dataId = write.call(this, mem ? values : detached(values), shape, dtype);
+    own(this, dataId, mem, values);
+    return dataId;
+  };
+  backend.move = function (dataId, values, shape, dtype, refCount) {
+    const mem = takePending(values);
+    move.call(this, dataId, mem ? values : detached(values), shape, dtype, refCount);
+    own(this, dataId, mem, values);
+  };
+  backend.readSync = function (dataId) {
+    return detached(readSync.call(this, dataId));
+  };
+  backend.disposeData = function (dataId, force) {
+    const done = disposeData.call(this, dataId, force);
+    releaseOwned(this, dataId);
+    return done;
+  };
+  backend.dispose = function () {
+    const owned = owners.get(this)!;
+    for (const { mem, view } of owned.values()) mem.release(view);
+    owned.clear();
+    dispose.call(this);
+  };
+}
