@@ -168,6 +168,14 @@ test('LinearMemory: live blocks never overlap and keep their contents; freeing e
   const views = sizes.map((s) => mem.resident(s)!);
   views.forEach((v) => mem.release(v));
   expect(mem.view().length).toBe(after);
+  // At its size limit a memory says no (tryResident) or throws (resident), and stays usable.
+  const small = new LinearMemory(true, 1 << 20);
+  const kept = small.tryResident(100_000)!;
+  expect(kept).not.toBeNull();
+  expect(small.tryResident(200_000)).toBeNull();
+  expect(() => small.resident(200_000)).toThrow(/more than its 1048576-byte limit/);
+  small.release(kept);
+  expect(small.tryResident(200_000)).not.toBeNull();
   // A private memory hands out no resident blocks (its buffer detaches when it grows).
   expect(new LinearMemory(false).resident(10)).toBeNull();
 });

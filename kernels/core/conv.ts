@@ -36,7 +36,7 @@ export function setIm2colWorkspaceBytes(bytes: number): void {
 function replaceWorkspace(floats: number): void {
   workspaceMemory?.release(workspace);
   workspaceMemory = gemmLinearMemory();
-  workspace = (floats > 0 ? workspaceMemory?.resident(floats) : null) ?? new Float32Array(floats);
+  workspace = (floats > 0 ? workspaceMemory?.tryResident(floats) : null) ?? new Float32Array(floats);
   if (!workspaceMemory?.isResident(workspace)) workspaceMemory = null;
 }
 

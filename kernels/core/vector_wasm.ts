@@ -20,7 +20,7 @@ import { colWidth, ConvGeometry, pixelLayout } from './geometry';
 import { vectorSimdSharedWasm, vectorSimdWasm } from './vector_wasm_binary';
 import { LinearMemory } from './wasm_memory';
 
-/** Largest private memory (where the GEMM engine's is not shared): 256 MiB. */
+/** Most one call copies into WebAssembly memory, and the size of the private memory (where the GEMM engine's is not shared): 256 MiB. */
 export const STAGE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
@@ -63,10 +63,12 @@ function instantiate(mem: LinearMemory): VectorExports | null {
 }
 
 /**
- * Where a call of `floats` floats of operands runs: the GEMM engine's shared memory, else the
- * private one; null when the kernels are off, unsupported, or the operands would not fit.
+ * Where a call on `operands` (plus `scratchFloats` of scratch) runs: the GEMM engine's shared
+ * memory, else the private one; null when the kernels are off or unsupported, or when the operands
+ * that would have to be copied in exceed STAGE_LIMIT_BYTES (the memory never shrinks, so one huge
+ * call must not grow it for good: the JavaScript loops take those).
  */
-function target(floats: number): Target | null {
+function target(operands: Float32Array[], scratchFloats = 0): Target | null {
   if (!enabled) return null;
   let mem = gemmLinearMemory();
   if (mem === null) {
@@ -76,7 +78,10 @@ function target(floats: number): Target | null {
     }
     mem = privateMemory;
   }
-  if (mem === null || !mem.fits(floats + 64)) return null;
+  if (mem === null) return null;
+  let staged = scratchFloats + 4 * (operands.length + 1);
+  for (const a of operands) if (!mem.contains(a)) staged += a.length;
+  if (staged * 4 > STAGE_LIMIT_BYTES || !mem.fits(staged)) return null;
   const run = instantiate(mem);
   if (run === null) return null;
   mem.beginStaging();
@@ -90,7 +95,7 @@ export function setWasmVectorKernels(on: boolean): void {
 
 /** True when pooling and elementwise passes run in WebAssembly: enabled, and the runtime accepts SIMD128. */
 export function wasmVectorKernelsActive(): boolean {
-  return target(0) !== null;
+  return target([]) !== null;
 }
 
 function poolGeometry(g: ConvGeometry): PoolGeometry {
@@ -99,7 +104,7 @@ function poolGeometry(g: ConvGeometry): PoolGeometry {
 
 /** y = max pool of x (see pool.ts); false when the caller must use the JavaScript loop. */
 export function maxPoolWasm(x: Float32Array, g: ConvGeometry, y: Float32Array): boolean {
-  const t = target(x.length + y.length);
+  const t = target([x, y]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const py = t.mem.place(y, false);
@@ -110,7 +115,7 @@ export function maxPoolWasm(x: Float32Array, g: ConvGeometry, y: Float32Array): 
 
 /** dx = dy routed to each window's first maximum (see pool.ts); false when the caller must use the JavaScript loop. */
 export function maxPoolGradWasm(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): boolean {
-  const t = target(x.length + dy.length + dx.length);
+  const t = target([x, dy, dx]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const pdy = t.mem.place(dy, true);
@@ -127,7 +132,7 @@ export function maxPoolGradWasm(x: Float32Array, dy: Float32Array, g: ConvGeomet
  */
 export function wasmBinary(op: keyof typeof BINARY_OPS, a: Float32Array, b: Float32Array, out: Float32Array):
   { block: BlockRunner; finish(): void } | null {
-  const t = target(a.length + b.length + out.length);
+  const t = target([a, b, out]);
   if (t === null) return null;
   const pa = t.mem.place(a, true);
   const pb = t.mem.place(b, true);
@@ -142,7 +147,7 @@ export function wasmBinary(op: keyof typeof BINARY_OPS, a: Float32Array, b: Floa
 
 /** y = relu, step (with alpha) or sqrt of x in WebAssembly; false when the caller must use its JavaScript loop. */
 export function wasmUnary(op: 'relu' | 'step' | 'sqrt', x: Float32Array, y: Float32Array, alpha = 0): boolean {
-  const t = target(2 * x.length);
+  const t = target([x, y]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const py = t.mem.place(y, false);
@@ -160,7 +165,7 @@ export function wasmUnary(op: 'relu' | 'step' | 'sqrt', x: Float32Array, y: Floa
  */
 export function wasmSumColumns(x: Float32Array, outSize: number):
   { acc: Float64Array; columns(ix: number, o: number, rows: number, n: number): void } | null {
-  const t = target(x.length + 2 * outSize);
+  const t = target([x], 2 * outSize);
   if (t === null) return null;
   const px = t.mem.place(x, true);
   const accAt = t.mem.alloc(2 * outSize);
@@ -177,7 +182,7 @@ export function wasmSumColumns(x: Float32Array, outSize: number):
  */
 export function im2colWasm(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): boolean {
   const rows = col.subarray(0, (r1 - r0) * colWidth(g));
-  const t = target(x.length + rows.length);
+  const t = target([x, rows]);
   if (t === null || (!t.mem.contains(x) && x.length > rows.length)) return false;
   const px = t.mem.place(x, true);
   const pcol = t.mem.place(rows, false);

@@ -118,6 +118,16 @@ export class LinearMemory {
     return new Float32Array(this.noteBuffer(), at * 4, floats);
   }
 
+  /** Like `resident`, but null instead of an error when the memory cannot grow to hold the block. */
+  tryResident(floats: number): Float32Array | null {
+    if (!this.fits(floats)) return null;
+    try {
+      return this.resident(floats);
+    } catch {
+      return null; // the runtime refused to grow the memory
+    }
+  }
+
   private take(size: number): number {
     const blocks = this.blocks;
     let best = -1;

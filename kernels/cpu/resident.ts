@@ -82,7 +82,7 @@ export function residentOutputStats(backend: MathBackendCPU): { tensors: number;
  */
 export function outputArray(backend: MathBackendCPU, size: number): Float32Array {
   const mem = enabled && size >= MIN_RESIDENT_FLOATS ? gemmLinearMemory() : null;
-  const view = mem?.resident(size) ?? null;
+  const view = mem?.tryResident(size) ?? null;
   if (mem === null || view === null) return new Float32Array(size);
   hook(backend);
   if (poison) view.fill(NaN);
