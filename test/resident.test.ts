@@ -9,8 +9,11 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU as CpuBackend } from '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { gemmLinearMemory, useGemmEngine } from '../kernels/core/engines';
 import { inResidentMemory, LinearMemory } from '../kernels/core/wasm_memory';
+import { outputArray } from '../kernels/cpu/resident';
 import {
   MIN_RESIDENT_FLOATS, registerIm2colKernels, Registration, residentOutputsActive, residentOutputStats, setResidentOutputs,
 } from '../src';
@@ -125,6 +128,23 @@ test('training a model keeps the WebAssembly memory flat: blocks are reused, non
   optimizer.dispose(); // Adam's moments: the model does not own an optimizer it was given
   tf.dispose([x, y]);
   expect(residentOutputStats(cpu()).tensors).toBe(0);
+});
+
+test('an output allocated but never handed to tfjs (a kernel that threw) is reclaimed once garbage-collected', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const mem = gemmLinearMemory()!;
+  const before = mem.residentFloats();
+  (() => {
+    const lost = outputArray(cpu(), 100_000);
+    expect(mem.residentFloats()).toBeGreaterThanOrEqual(before + 100_000);
+    lost.fill(1);
+  })();
+  for (let i = 0; i < 20 && mem.residentFloats() > before; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(mem.residentFloats()).toBe(before);
 });
 
 test('LinearMemory: live blocks never overlap and keep their contents; freeing everything returns the space', () => {

@@ -41,8 +41,8 @@ interface Owned {
   view: Float32Array;
 }
 
-/** Views from `outputArray` not yet written into a backend. */
-const pending = new Map<Float32Array, LinearMemory>();
+/** Views from `outputArray` not yet written into a backend (weakly held, so `reclaim` can see them go). */
+const pending = new WeakMap<Float32Array, LinearMemory>();
 /** Per backend: the data ids whose values are one of our views. */
 const owners = new WeakMap<MathBackendCPU, Map<DataId, Owned>>();
 const reclaim = typeof FinalizationRegistry === 'function'
