@@ -11,7 +11,8 @@
  * vectorised. Problems whose staged operands would exceed STAGE_LIMIT_FLOATS
  * are split (along m, n or k) so the module's memory stays bounded.
  * Operands that already live in the module's (shared) memory — buffers from
- * `resident()`, e.g. an im2col workspace — are used in place, uncopied.
+ * `resident()`: the im2col workspace, tensors kept in WebAssembly memory
+ * (kernels/cpu/resident.ts) — are used in place, uncopied.
  *
  * `WasmGemm` runs the kernel on the calling thread; `gemm_threads.ts` builds
  * on it to spread one call over a worker pool sharing the same memory.
@@ -22,7 +23,6 @@ import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './gemm
 
 /** Floats of staged operands per kernel call before the problem is split: 16 Mi floats = 64 MiB. */
 export const STAGE_LIMIT_FLOATS = 16 * 1024 * 1024;
-
 
 export type WasmVariant = 'simd' | 'relaxed';
 
