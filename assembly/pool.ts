@@ -22,18 +22,29 @@
 
 /**
  * Channel groups of a row of C ≥ 4 floats: starts 0, 4, … and, when 4 does not
- * divide C, a last group at C − 4 overlapping the one before; `done` has all
- * bits set in the lanes an overlapping group already covered.
+ * divide C, a last group at C − 4 overlapping the one before.
  */
 @inline function overlapStart(c: i32, C: i32): i32 {
   return c + 4 <= C ? c : C - 4;
+}
+
+/** The maximum (pmax: NaN skipped, -Infinity when empty) of channels c..c+3 (byte offset `at`) over a window. */
+@inline function windowMax4(
+  x: usize, n: i32, ihMin: i32, ihMax: i32, iwMin: i32, iwMax: i32, inH: i32, inW: i32, C: i32, at: usize,
+): v128 {
+  let best = f32x4.splat(-Infinity);
+  for (let ih = ihMin; ih < ihMax; ih++) {
+    for (let iw = iwMin; iw < iwMax; iw++) {
+      best = f32x4.pmax(best, v128.load(pixel(x, n, ih, iw, inH, inW, C) + at));
+    }
+  }
+  return best;
 }
 
 export function maxPool(
   x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   filterH: i32, filterW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
 ): void {
-  const empty = f32x4.splat(-Infinity);
   let out = y;
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -47,14 +58,8 @@ export function maxPool(
         if (C >= 4) {
           // Max is idempotent, so the overlapping last group may redo channels.
           for (let c0 = 0; c0 < C; c0 += 4) {
-            const c = overlapStart(c0, C);
-            let best = empty;
-            for (let ih = ihMin; ih < ihMax; ih++) {
-              for (let iw = iwMin; iw < iwMax; iw++) {
-                best = f32x4.pmax(best, v128.load(pixel(x, n, ih, iw, inH, inW, C) + (<usize>c << 2)));
-              }
-            }
-            v128.store(out + (<usize>c << 2), best);
+            const at = <usize>overlapStart(c0, C) << 2;
+            v128.store(out + at, windowMax4(x, n, ihMin, ihMax, iwMin, iwMax, inH, inW, C, at));
           }
         } else {
           for (let c = 0; c < C; c++) {
@@ -107,12 +112,7 @@ export function maxPoolGrad(
           for (let c0 = 0; c0 < C; c0 += 4) {
             const c = overlapStart(c0, C);
             const at = <usize>c << 2;
-            let best = empty;
-            for (let ih = ihMin; ih < ihMax; ih++) {
-              for (let iw = iwMin; iw < iwMax; iw++) {
-                best = f32x4.pmax(best, v128.load(pixel(x, n, ih, iw, inH, inW, C) + at));
-              }
-            }
+            const best = windowMax4(x, n, ihMin, ihMax, iwMin, iwMax, inH, inW, C, at);
             const g = v128.load(out + at);
             let done = v128.or(v128.not(f32x4.gt(best, empty)), c == c0 ? i32x4.splat(0) : overlapDone);
             for (let ih = ihMin; ih < ihMax; ih++) {

@@ -144,15 +144,10 @@ export class LinearMemory {
       b.used = true;
       return b.at;
     }
-    const last = blocks[blocks.length - 1];
-    const at = last && !last.used ? last.at : this.stageBase;
+    // No free block fits; the last block is always in use (`releaseAt` hands a free tail back to staging).
+    const at = this.stageBase;
     this.ensure(at + size);
-    if (last && !last.used) {
-      last.floats = size;
-      last.used = true;
-    } else {
-      blocks.push({ at, floats: size, used: true });
-    }
+    blocks.push({ at, floats: size, used: true });
     this.stageBase = at + size;
     return at;
   }
