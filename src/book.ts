@@ -8,29 +8,64 @@
  * own rounding instead.
  */
 import { tensor2d, tensor4d, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
+import { show } from '../kernels/core/show';
 
-/** Equation 7.1: OH = (H + 2P − FH) / S + 1. Throws when the stride doesn't divide evenly. */
-export function convOutputSize(inputSize: number, filterSize: number, stride = 1, pad = 0): number {
-  for (const [name, v] of Object.entries({ inputSize, filterSize, stride }) as [string, number][]) {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`convOutputSize: ${name} must be a positive integer, got ${v}`);
+/** Throws unless `value` is an integer of at least `min` (1: positive, 0: non-negative), naming `fn` and the argument. */
+function checkInteger(fn: string, name: string, value: unknown, min: 0 | 1): void {
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new Error(`${fn}: ${name} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${show(value)}`);
   }
-  if (!Number.isInteger(pad) || pad < 0) throw new Error(`convOutputSize: pad must be a non-negative integer, got ${pad}`);
+}
+
+/** Throws unless filterH and filterW are positive integers, stride too, and pad is non-negative. */
+function checkWindow(fn: string, filterH: unknown, filterW: unknown, stride: unknown, pad: unknown): void {
+  checkInteger(fn, 'filterH', filterH, 1);
+  checkInteger(fn, 'filterW', filterW, 1);
+  checkInteger(fn, 'stride', stride, 1);
+  checkInteger(fn, 'pad', pad, 0);
+}
+
+/** Throws unless `t` is a tensor of the given rank. */
+function checkRank(fn: string, name: string, t: unknown, rank: number, layout: string): void {
+  const shape = (t as { shape?: unknown } | null | undefined)?.shape;
+  if (!Array.isArray(shape)) throw new Error(`${fn}: ${name} must be a ${rank}-D tensor${layout}, got ${show(t)}`);
+  if (shape.length !== rank) throw new Error(`${fn}: ${name} must be a ${rank}-D tensor${layout}, got shape ${show(shape)}`);
+}
+
+/** Throws unless col2im's inputShape is four positive integers. */
+function checkInputShape(inputShape: unknown): void {
+  if (!Array.isArray(inputShape) || inputShape.length !== 4 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`col2im: inputShape must be 4 positive integers [N, C, H, W], got ${show(inputShape)}`);
+  }
+}
+
+/** Equation 7.1 on checked integers; `fn` names the caller in the errors. */
+function outputSize(fn: string, inputSize: number, filterSize: number, stride: number, pad: number): number {
   const span = inputSize + 2 * pad - filterSize;
   if (span < 0) {
-    throw new Error(`convOutputSize: filter ${filterSize} is larger than the padded input ${inputSize + 2 * pad}`);
+    throw new Error(`${fn}: filter ${filterSize} is larger than the padded input ${inputSize + 2 * pad}`);
   }
   if (span % stride !== 0) {
-    throw new Error(`convOutputSize: (H + 2P - FH) = ${span} is not divisible by the stride ${stride}`);
+    throw new Error(`${fn}: (H + 2P - FH) = ${span} is not divisible by the stride ${stride}`);
   }
   return span / stride + 1;
 }
 
+/** Equation 7.1: OH = (H + 2P − FH) / S + 1. Throws when the stride doesn't divide evenly. */
+export function convOutputSize(inputSize: number, filterSize: number, stride = 1, pad = 0): number {
+  checkInteger('convOutputSize', 'inputSize', inputSize, 1);
+  checkInteger('convOutputSize', 'filterSize', filterSize, 1);
+  checkInteger('convOutputSize', 'stride', stride, 1);
+  checkInteger('convOutputSize', 'pad', pad, 0);
+  return outputSize('convOutputSize', inputSize, filterSize, stride, pad);
+}
+
 interface Shape4 { N: number; C: number; H: number; W: number; outH: number; outW: number }
 
+/** The image and output sizes, for a checked (N, C, H, W) shape and window. */
 function shapeOf(inputShape: number[], filterH: number, filterW: number, stride: number, pad: number, fn: string): Shape4 {
-  if (inputShape.length !== 4) throw new Error(`${fn}: input must be (N, C, H, W), got shape [${inputShape}]`);
   const [N, C, H, W] = inputShape;
-  return { N, C, H, W, outH: convOutputSize(H, filterH, stride, pad), outW: convOutputSize(W, filterW, stride, pad) };
+  return { N, C, H, W, outH: outputSize(fn, H, filterH, stride, pad), outW: outputSize(fn, W, filterW, stride, pad) };
 }
 
 /**
@@ -62,6 +97,8 @@ function forEachEntry(
 
 /** im2col(x) for x of shape (N, C, H, W): a (N·OH·OW, C·FH·FW) matrix, zero where the window is in the padding. */
 export function im2col(x: Tensor4D, filterH: number, filterW: number, stride = 1, pad = 0): Tensor2D {
+  checkRank('im2col', 'x', x, 4, ' (N, C, H, W)');
+  checkWindow('im2col', filterH, filterW, stride, pad);
   const s = shapeOf(x.shape, filterH, filterW, stride, pad, 'im2col');
   const values = x.dataSync();
   const cols = s.C * filterH * filterW;
@@ -79,6 +116,9 @@ export function im2col(x: Tensor4D, filterH: number, filterW: number, stride = 1
 export function col2im(
   col: Tensor2D, inputShape: [number, number, number, number], filterH: number, filterW: number, stride = 1, pad = 0,
 ): Tensor4D {
+  checkInputShape(inputShape);
+  checkWindow('col2im', filterH, filterW, stride, pad);
+  checkRank('col2im', 'col', col, 2, '');
   const s = shapeOf(inputShape, filterH, filterW, stride, pad, 'col2im');
   const cols = s.C * filterH * filterW;
   const rows = s.N * s.outH * s.outW;

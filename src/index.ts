@@ -17,7 +17,7 @@ export { KernelInputError } from '../kernels/core/geometry';
 export { getGemmEngine, setGemmEngine } from '../kernels/core/gemm';
 export {
   allocGemmBuffer, availableGemmEngines, bestGemmEngineName, currentGemmEngine, GEMM_ENGINE_NAMES, isGemmResident,
-  releaseGemmBuffer, selectBestGemmEngine, shutdownGemmThreads, useGemmEngine,
+  MAX_GEMM_THREADS, releaseGemmBuffer, selectBestGemmEngine, shutdownGemmThreads, useGemmEngine,
 } from '../kernels/core/engines';
 export type { GemmEngineName, GemmEngineOptions } from '../kernels/core/engines';
 export { DEFAULT_WORKSPACE_BYTES, im2colWorkspaceBytes, setIm2colWorkspaceBytes } from '../kernels/core/conv';

@@ -9,6 +9,7 @@ import { engine, getKernel, KernelConfig, registerKernel, unregisterKernel } fro
 import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
 import { rememberBuiltin } from '../kernels/core/fallback';
+import { show } from '../kernels/core/show';
 
 /**
  * The kernels this package provides, by tfjs kernel name: the convolutions and
@@ -31,21 +32,41 @@ const PROVIDED: Record<string, KernelConfig[]> = {
 };
 
 export interface RegisterOptions {
-  /** Backends to override; default: every supported backend tfjs has registered. */
-  backends?: string[];
-  /** Kernels to override; default: all of ours. */
-  kernels?: string[];
+  /** Backends to override (a name or a list); default: every supported backend tfjs has registered. */
+  backends?: string | string[];
+  /** Kernels to override (a name or a list); default: all of ours. */
+  kernels?: string | string[];
 }
 
 export interface Registration {
   backends: string[];
   kernels: string[];
-  /** Puts back exactly the configs this registration replaced. */
+  /**
+   * Releases this registration's (kernel, backend) pairs, once: a pair's builtin comes back when no
+   * live registration covers it any more (and only if tfjs still runs ours for it).
+   */
   restore(): void;
 }
 
-/** What was in the registry before we first replaced (kernelName, backendName), per registry key. */
-const originals = new Map<string, { kernelName: string; backendName: string; config: KernelConfig | undefined }>();
+/** The npm package whose import registers a backend's builtin kernels. */
+const BACKEND_PACKAGES: Record<string, string> = {
+  cpu: '@tensorflow/tfjs-backend-cpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+};
+
+const OPTION_KEYS = ['backends', 'kernels'];
+
+/** A (kernel, backend) pair we have replaced: our config, the builtin it replaced, and how many live registrations cover it. */
+interface Installed {
+  ours: KernelConfig;
+  builtin: KernelConfig;
+  count: number;
+}
+
+/** Replaced pairs, by tfjs's registry key. */
+const installed = new Map<string, Installed>();
+/** Registrations whose restore() has not run yet (unregisterIm2colKernels empties it). */
+const live = new Set<object>();
 
 function keyOf(kernelName: string, backendName: string): string {
   return `${backendName}_${kernelName}`;
@@ -69,10 +90,37 @@ function registeredBackends(): string[] {
   return Object.keys(engine().registryFactory);
 }
 
+/** null/undefined as {}; anything but a plain options object is an error. */
+function checkOptions(options: unknown): RegisterOptions {
+  if (options === null || options === undefined) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`registerIm2colKernels: options must be an object {backends?, kernels?}, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(`registerIm2colKernels: unknown option '${key}'; valid options: ${OPTION_KEYS.join(', ')}`);
+    }
+  }
+  return options as RegisterOptions;
+}
+
+/** A name or a list of names as a list (undefined stays undefined). */
+function nameList(value: unknown, what: 'backend' | 'kernel'): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  throw new TypeError(`registerIm2colKernels: ${what}s must be a ${what} name or an array of them, got ${show(value)}`);
+}
+
 function chooseBackends(requested: string[] | undefined): string[] {
   const supported = supportedBackends();
   if (requested === undefined) {
-    return supported.filter((b) => registeredBackends().includes(b));
+    const chosen = supported.filter((b) => registeredBackends().includes(b));
+    if (chosen.length === 0) {
+      throw new Error(`tfjs-im2col: no supported tfjs backend is registered yet (${supported.join(', ')}): import ` +
+        `${supported.map((b) => `'${BACKEND_PACKAGES[b]}'`).join(' or ')} before registering`);
+    }
+    return chosen;
   }
   for (const b of requested) {
     if (!supported.includes(b)) {
@@ -93,51 +141,80 @@ function chooseKernels(requested: string[] | undefined): string[] {
   return [...new Set(requested)];
 }
 
-function install(config: KernelConfig): void {
-  const key = keyOf(config.kernelName, config.backendName);
-  const current = getKernel(config.kernelName, config.backendName);
-  if (current === config) return;
-  if (!originals.has(key)) originals.set(key, { kernelName: config.kernelName, backendName: config.backendName, config: current });
-  if (current !== undefined) rememberBuiltin(current);
-  if (current !== undefined) unregisterKernel(config.kernelName, config.backendName);
+/** Throws unless tfjs holds a kernel for every pair we would replace but have not yet (its builtin). */
+function checkBuiltinsRegistered(configs: KernelConfig[]): void {
+  for (const { kernelName, backendName } of configs) {
+    if (!installed.has(keyOf(kernelName, backendName)) && getKernel(kernelName, backendName) === undefined) {
+      throw new Error(`tfjs-im2col: the '${backendName}' backend's kernels are not registered yet (no ${kernelName}): ` +
+        `import '${BACKEND_PACKAGES[backendName]}' before registering`);
+    }
+  }
+}
+
+/** Swaps tfjs's current config for ours (if it is not ours already). */
+function swapIn(config: KernelConfig): void {
+  if (getKernel(config.kernelName, config.backendName) === config) return;
+  if (getKernel(config.kernelName, config.backendName) !== undefined) unregisterKernel(config.kernelName, config.backendName);
   registerKernel(config);
 }
 
-function uninstall(kernelName: string, backendName: string): void {
-  const key = keyOf(kernelName, backendName);
-  const original = originals.get(key);
-  if (original === undefined) return;
-  originals.delete(key);
-  if (getKernel(kernelName, backendName) !== undefined) unregisterKernel(kernelName, backendName);
-  if (original.config !== undefined) registerKernel(original.config);
+/** Adds one live registration to the pair of `config`, replacing the builtin on the first. */
+function acquire(config: KernelConfig): void {
+  const key = keyOf(config.kernelName, config.backendName);
+  const entry = installed.get(key);
+  if (entry !== undefined) {
+    entry.count++;
+  } else {
+    const builtin = getKernel(config.kernelName, config.backendName);
+    rememberBuiltin(builtin);
+    installed.set(key, { ours: config, builtin, count: 1 });
+  }
+  swapIn(config);
+}
+
+/** Puts the builtin back where tfjs still runs ours (someone else's replacement stays). */
+function putBack({ ours, builtin }: Installed): void {
+  if (getKernel(ours.kernelName, ours.backendName) !== ours) return;
+  unregisterKernel(ours.kernelName, ours.backendName);
+  registerKernel(builtin);
+}
+
+/** Removes one live registration from the pair of `config`; the last one puts the builtin back. */
+function release(config: KernelConfig): void {
+  const key = keyOf(config.kernelName, config.backendName);
+  const entry = installed.get(key);
+  if (entry === undefined || --entry.count > 0) return;
+  installed.delete(key);
+  putBack(entry);
 }
 
 /**
- * Replaces tfjs's builtin kernels with ours on the given backends.
- * Registering twice is harmless; `restore()` puts back the builtins.
+ * Replaces tfjs's builtin kernels with ours on the given backends. Registrations are counted per
+ * (kernel, backend): ours stay until every registration covering a pair has been restored.
  */
-export function registerIm2colKernels(options: RegisterOptions = {}): Registration {
-  const backends = chooseBackends(options.backends);
-  const kernels = chooseKernels(options.kernels);
-  const installed: KernelConfig[] = [];
-  for (const backend of backends) {
-    for (const config of PROVIDED[backend]) {
-      if (kernels.includes(config.kernelName)) {
-        install(config);
-        installed.push(config);
-      }
-    }
-  }
-  return {
+export function registerIm2colKernels(options?: RegisterOptions | null): Registration {
+  const { backends: backendOption, kernels: kernelOption } = checkOptions(options);
+  const backends = chooseBackends(nameList(backendOption, 'backend'));
+  const kernels = chooseKernels(nameList(kernelOption, 'kernel'));
+  const configs = backends.flatMap((b) => PROVIDED[b].filter((c) => kernels.includes(c.kernelName)));
+  checkBuiltinsRegistered(configs);
+  configs.forEach(acquire);
+  const handle: Registration = {
     backends,
-    kernels: [...new Set(installed.map((c) => c.kernelName))],
-    restore: () => installed.forEach((c) => uninstall(c.kernelName, c.backendName)),
+    kernels: [...new Set(configs.map((c) => c.kernelName))],
+    restore: () => {
+      if (live.delete(handle)) configs.forEach(release);
+    },
   };
+  live.add(handle);
+  return handle;
 }
 
-/** Restores every builtin kernel this package has replaced. */
+/** Restores every builtin kernel this package has replaced; every earlier registration's restore() becomes a no-op. */
 export function unregisterIm2colKernels(): void {
-  for (const { kernelName, backendName } of [...originals.values()]) uninstall(kernelName, backendName);
+  installed.forEach(putBack);
+  installed.clear();
+  live.clear();
 }
 
 /** True when our kernel is the one tfjs will run for (kernelName, backend). */

@@ -1,11 +1,11 @@
 /**
  * The book's own trained parameters, loaded into our NHWC models and run on our
  * cpu kernels, must classify the MNIST test set as the book's network does
- * (counts measured by an independent float64 numpy implementation; see the
- * fixtures' README).
+ * (counts measured by an independent float64 numpy implementation; see
+ * assets/book/README.md). The weights are the copies shipped in assets/book/,
+ * which the loaders read when given no folder.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { isIm2colKernelActive, registerIm2colKernels } from '../src';
@@ -13,7 +13,6 @@ import { imagesTensor, loadMnist } from '../src/data/mnist';
 import { buildSimpleConvNet } from '../src/models/simpleConvNet';
 import { buildDeepConvNet } from '../src/models/deepConvNet';
 import { loadBookDeepConvNet, loadBookSimpleConvNet } from '../src/models/bookWeights';
-import { bookFixtures } from './helpers/mnistPaths';
 
 const data = loadMnist({ trainLimit: 0 });
 
@@ -40,7 +39,7 @@ test('our kernels are the ones running', () => {
 test('SimpleConvNet with the book weights: 9,890 of 10,000 (±3)', () => {
   expect(data.test.n).toBe(10000);
   const model = buildSimpleConvNet();
-  loadBookSimpleConvNet(model, path.join(bookFixtures, 'simple_convnet'));
+  loadBookSimpleConvNet(model);
   const before = tf.memory().numTensors;
   const correct = countCorrect(model);
   expect(tf.memory().numTensors).toBe(before);
@@ -50,7 +49,7 @@ test('SimpleConvNet with the book weights: 9,890 of 10,000 (±3)', () => {
 
 test('DeepConvNet with the book weights: 9,935 of 10,000 (±3)', () => {
   const model = buildDeepConvNet();
-  loadBookDeepConvNet(model, path.join(bookFixtures, 'deep_convnet'));
+  loadBookDeepConvNet(model);
   const correct = countCorrect(model);
   expect(Math.abs(correct - 9935)).toBeLessThanOrEqual(3);
   model.dispose();

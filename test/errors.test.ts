@@ -1,5 +1,9 @@
-/** Bad input straight to our kernels: clear errors naming the kernel and value; NaN and Inf as in the builtins. */
-import { registerIm2colKernels, Registration } from '../src';
+/**
+ * Bad input straight to our kernels: clear errors naming the kernel and value; input that tfjs's ops let
+ * through but im2col does not describe: the builtin's answer; NaN and Inf as in the builtins.
+ */
+import { isIm2colKernelActive, registerIm2colKernels, Registration } from '../src';
+import { BUILTIN_ONLY_CASES, outcomeOf } from './helpers/builtin_cases';
 import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 
 let reg: Registration;
@@ -30,23 +34,47 @@ describe('bad input gets a clear error naming the kernel and the value', () => {
     ['Conv2D', { x, filter: w }, { ...convAttrs, dilations: [0, 1] }, /Conv2D: dilations must be positive integers/],
     ['Conv2D', { x, filter: w }, { ...convAttrs, pad: 'full' }, /Conv2D: pad must be 'same', 'valid'.*got "full"/],
     ['Conv2D', { x, filter: w }, { ...convAttrs, pad: -1 }, /Conv2D: pad must be .*got -1/],
-    ['Conv2D', { x: tf.ones([0, 5, 5, 2]), filter: w }, convAttrs, /Conv2D: input has a zero-size dimension: shape \[0,5,5,2\]/],
-    ['Conv2D', { x: tf.ones([1, 2, 2, 2]), filter: w }, convAttrs, /Conv2D: output would be empty/],
-    ['Conv2D', { x: tf.ones([1, 5, 5, 2], 'int32'), filter: w }, convAttrs, /Conv2D: x must be float32, got dtype 'int32'/],
     ['Conv2D', { x, filter: w }, { ...convAttrs, dataFormat: 'NWHC' }, /Conv2D: dataFormat must be 'NHWC' or 'NCHW', got 'NWHC'/],
     ['FusedConv2D', { x, filter: w }, { ...convAttrs, activation: 'swish' }, /FusedConv2D: unknown activation 'swish'/],
     ['FusedConv2D', { x, filter: w }, { ...convAttrs, activation: 'prelu' }, /FusedConv2D: activation 'prelu' needs preluActivationWeights/],
     ['FusedConv2D', { x, filter: w, bias: tf.ones([3]) }, { ...convAttrs, activation: 'linear' }, /FusedConv2D: bias of shape \[3\] does not broadcast to the output shape \[1,3,3,4\]/],
-    ['Conv2DBackpropInput', { dy: tf.ones([1, 2, 2, 4]), filter: w }, { ...convAttrs, inputShape: [1, 5, 5, 2] }, /Conv2DBackpropInput: dy must have shape \[1,3,3,4\], got \[1,2,2,4\]/],
-    ['Conv2DBackpropFilter', { x, dy: tf.ones([1, 3, 3, 5]) }, { ...convAttrs, filterShape: [3, 3, 2, 4] }, /Conv2DBackpropFilter: dy must have shape \[1,3,3,4\], got \[1,3,3,5\]/],
     ['MaxPool', { x: tf.ones([4, 4, 1]) }, poolAttrs, /MaxPool: input must be rank 4/],
     ['MaxPool', { x }, { ...poolAttrs, filterSize: 0 }, /MaxPool: filterSize must be positive integers, got 0/],
     ['AvgPool', { x }, { ...poolAttrs, strides: [2, 0] }, /AvgPool: strides must be positive integers, got \[2,0\]/],
-    ['AvgPool', { x: tf.ones([1, 0, 4, 1]) }, poolAttrs, /AvgPool: input has a zero-size dimension/],
-    ['MaxPoolGrad', { dy: tf.ones([1, 3, 3, 2]), input: x, output: tf.ones([1, 2, 2, 2]) }, poolAttrs, /MaxPoolGrad: dy must have shape \[1,2,2,2\], got \[1,3,3,2\]/],
-    ['AvgPoolGrad', { dy: tf.ones([1, 2, 2, 3]), input: x }, poolAttrs, /AvgPoolGrad: dy must have shape \[1,2,2,2\], got \[1,2,2,3\]/],
   ] as Array<[string, Record<string, tf.Tensor>, Record<string, unknown>, RegExp]>)('%s rejects bad input (%#)', (kernel, inputs, attrs, message) => {
     expect(() => run(kernel, inputs, attrs)).toThrow(message);
+  });
+});
+
+describe("zero-size tensors, other dtypes and dy shapes im2col does not describe: the builtin's answer", () => {
+  it.each(BUILTIN_ONLY_CASES.filter((c) => c.backends.includes('cpu')).map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const builtin = await outcomeOf(tf, c);
+    const before = tf.memory().numTensors;
+    reg = registerIm2colKernels({ backends: ['cpu'] });
+    let ours;
+    try {
+      expect(isIm2colKernelActive('Conv2D', 'cpu')).toBe(true);
+      ours = await outcomeOf(tf, c);
+    } finally {
+      reg.restore();
+    }
+    expect(ours).toEqual(builtin);
+    expect(builtin.error).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the same calls sent straight to our kernels: the builtin computes them', () => {
+    const run2 = (kernel: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) =>
+      builtinAndOurs(() => tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor);
+    const cases: Array<[string, Record<string, tf.Tensor>, Record<string, unknown>]> = [
+      ['Conv2D', { x: tf.ones([1, 5, 5, 2], 'int32'), filter: w }, convAttrs],
+      ['Conv2DBackpropInput', { dy: tf.ones([1, 2, 2, 4]), filter: w }, { ...convAttrs, inputShape: [1, 5, 5, 2] }],
+      ['AvgPoolGrad', { dy: tf.ones([1, 2, 2, 2]), input: tf.ones([1, 0, 4, 2]) }, poolAttrs],
+    ];
+    for (const [kernel, inputs, attrs] of cases) {
+      const r = run2(kernel, inputs, attrs);
+      expect([kernel, r.ours]).toEqual([kernel, r.builtin]);
+    }
   });
 });
 

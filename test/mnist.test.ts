@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { imagesTensor, labelsTensor, loadMnist, MnistDataError, oneHotTensor, parseIdx } from '../src/data/mnist';
+import { imagesTensor, labelsTensor, loadMnist, loadMnistSplit, MnistDataError, oneHotTensor, parseIdx } from '../src/data/mnist';
 import { idx, writeIdxSet } from './helpers/mnistFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-test-'));
@@ -89,3 +89,28 @@ describe('a folder of IDX files', () => {
     expect(() => loadMnist({ dir: bad })).toThrow(/label 12 out of range/);
   });
 });
+
+describe('options', () => {
+  const dir = path.join(tmp, 'options');
+  beforeAll(() => writeIdxSet(dir, { n: 5, m: 4 }));
+
+  test('limits keep the first images; 0 keeps none, a limit past the end keeps all', () => {
+    const d = loadMnist({ dir, trainLimit: 0, testLimit: 9 });
+    expect([d.train.n, d.test.n]).toEqual([0, 4]);
+    expect(loadMnist({ dir, trainLimit: 3 }).train.n).toBe(3);
+  });
+
+  test.each([
+    ['trainLimit', NaN], ['trainLimit', -1], ['testLimit', 1.5], ['testLimit', Infinity], ['trainLimit', '10'], ['testLimit', null],
+  ])('%s: %p is refused with a message naming loadMnist, the option and the value', (option, value) => {
+    expect(() => loadMnist({ dir, [option]: value } as Parameters<typeof loadMnist>[0])).toThrow(
+      `loadMnist: ${option} must be a whole number ≥ 0 (or undefined for all), got ${typeof value === 'string' ? `'${value}'` : value}`);
+  });
+
+  test('loadMnistSplit checks its limit too', () => {
+    const f = (name: string) => path.join(dir, name);
+    expect(() => loadMnistSplit(f('t10k-images-idx3-ubyte'), f('t10k-labels-idx1-ubyte'), -2))
+      .toThrow('loadMnistSplit: limit must be a whole number ≥ 0 (or undefined for all), got -2');
+  });
+});
+

@@ -1,4 +1,9 @@
 /** registerIm2colKernels / restore / unregister, and tfjs programs really running on our kernels. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { getKernel, KernelConfig } from '@tensorflow/tfjs-core';
 import { cpuKernelConfigs } from '../kernels/cpu';
@@ -31,16 +36,6 @@ describe('registration', () => {
     reg.restore();
     expectBuiltins();
     for (const name of IM2COL_KERNELS) expect(isIm2colKernelActive(name, 'cpu')).toBe(false);
-  });
-
-  it('registering twice is harmless; the builtin is never mistaken for ours', () => {
-    const first = registerIm2colKernels({ backends: ['cpu'] });
-    const second = registerIm2colKernels({ backends: ['cpu'] });
-    expect(isIm2colKernelActive('Conv2D', 'cpu')).toBe(true);
-    second.restore();
-    expectBuiltins();
-    first.restore();
-    expectBuiltins();
   });
 
   it('can replace a subset of kernels', () => {
@@ -78,6 +73,131 @@ describe('registration', () => {
       tf.registerKernel(builtin.get(name)!);
     }
     expectBuiltins();
+  });
+});
+
+describe('live registrations are counted per (kernel, backend)', () => {
+  const ours = (name: string) => isIm2colKernelActive(name, 'cpu');
+
+  it('ours stay while another registration covers them; the last restore() puts the builtins back', () => {
+    const first = registerIm2colKernels({ backends: ['cpu'] });
+    const second = registerIm2colKernels({ backends: ['cpu'] });
+    first.restore();
+    for (const name of IM2COL_KERNELS) expect([name, ours(name)]).toEqual([name, true]);
+    second.restore();
+    expectBuiltins();
+  });
+
+  it('restore() twice is a no-op: it releases its pairs once', () => {
+    const first = registerIm2colKernels({ backends: ['cpu'] });
+    const second = registerIm2colKernels({ backends: ['cpu'] });
+    first.restore();
+    first.restore();
+    expect(ours('Conv2D')).toBe(true);
+    second.restore();
+    expectBuiltins();
+    second.restore();
+    expectBuiltins();
+  });
+
+  it('overlapping subsets: a kernel goes back when no live registration covers it (either order)', () => {
+    const conv = registerIm2colKernels({ backends: ['cpu'], kernels: ['Conv2D'] });
+    const all = registerIm2colKernels({ backends: ['cpu'] });
+    all.restore();
+    expect(ours('Conv2D')).toBe(true);
+    expect(getKernel('MaxPool', 'cpu')).toBe(builtin.get('MaxPool'));
+    conv.restore();
+    expectBuiltins();
+
+    const conv2 = registerIm2colKernels({ backends: ['cpu'], kernels: ['Conv2D'] });
+    const all2 = registerIm2colKernels({ backends: ['cpu'] });
+    conv2.restore();
+    expect(ours('Conv2D')).toBe(true);
+    expect(ours('MaxPool')).toBe(true);
+    all2.restore();
+    expectBuiltins();
+  });
+
+  it('unregisterIm2colKernels() restores everything and turns earlier handles\' restore() into no-ops', () => {
+    const early = registerIm2colKernels({ backends: ['cpu'] });
+    unregisterIm2colKernels();
+    expectBuiltins();
+    const late = registerIm2colKernels({ backends: ['cpu'] });
+    early.restore();
+    expect(ours('Conv2D')).toBe(true);
+    late.restore();
+    expectBuiltins();
+  });
+
+  it('restore() leaves a kernel that someone else registered over ours', () => {
+    const reg = registerIm2colKernels({ backends: ['cpu'] });
+    const theirs: KernelConfig = { ...builtin.get('Conv2D')! };
+    tf.unregisterKernel('Conv2D', 'cpu');
+    tf.registerKernel(theirs);
+    reg.restore();
+    expect(getKernel('Conv2D', 'cpu')).toBe(theirs);
+    for (const name of IM2COL_KERNELS.filter((n) => n !== 'Conv2D')) expect(getKernel(name, 'cpu')).toBe(builtin.get(name));
+    tf.unregisterKernel('Conv2D', 'cpu');
+    tf.registerKernel(builtin.get('Conv2D')!);
+    expectBuiltins();
+  });
+});
+
+describe('registering before the backend\'s kernels are registered', () => {
+  it('throws, naming the missing builtin and the package to import, and installs nothing', () => {
+    tf.unregisterKernel('MaxPool', 'cpu');
+    try {
+      expect(() => registerIm2colKernels({ backends: ['cpu'] })).toThrow(
+        /the 'cpu' backend's kernels are not registered yet \(no MaxPool\): import '@tensorflow\/tfjs-backend-cpu' before registering/);
+      expect(isIm2colKernelActive('Conv2D', 'cpu')).toBe(false);
+    } finally {
+      tf.registerKernel(builtin.get('MaxPool')!);
+    }
+    expectBuiltins();
+  });
+
+  /** Bundles `script` (TypeScript, imports relative to test/) and runs it in a fresh Node process; returns its JSON. */
+  function runFresh(script: string): Record<string, unknown> {
+    const dir = mkdtempSync(join(tmpdir(), 'im2col-fresh-'));
+    try {
+      const out = join(dir, 'fresh.cjs');
+      buildSync({
+        stdin: { contents: script, resolveDir: __dirname, loader: 'ts' },
+        bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error',
+      });
+      const stdout = execFileSync(process.execPath, [out], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      return JSON.parse(stdout.trim().split('\n').pop()!);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('in a fresh process with tfjs-core but no backend: the default call, an explicit cpu and the side-effect entry all throw', () => {
+    const result = runFresh(`
+      import * as tf from '@tensorflow/tfjs-core';
+      import { registerIm2colKernels } from '../src';
+      const attempt = (f: () => unknown): string => {
+        try { f(); return 'no error'; } catch (e) { return (e as Error).message; }
+      };
+      const result: Record<string, unknown> = {
+        byDefault: attempt(() => registerIm2colKernels()),
+        onCpu: attempt(() => registerIm2colKernels({ backends: ['cpu'] })),
+        sideEffectEntry: attempt(() => require('../src/register')),
+      };
+      result.registryUntouched = tf.getKernel('Conv2D', 'cpu') === undefined;
+      require('@tensorflow/tfjs-backend-cpu');
+      const builtin = tf.getKernel('Conv2D', 'cpu');
+      const reg = registerIm2colKernels();
+      result.oursAfterImport = tf.getKernel('Conv2D', 'cpu') !== builtin;
+      reg.restore();
+      result.builtinBack = tf.getKernel('Conv2D', 'cpu') === builtin;
+      console.log(JSON.stringify(result));
+    `);
+    const noBackend = /tfjs-im2col: no supported tfjs backend is registered yet \(cpu, webgl\): import '@tensorflow\/tfjs-backend-cpu' or '@tensorflow\/tfjs-backend-webgl' before registering/;
+    expect(result.byDefault).toMatch(noBackend);
+    expect(result.sideEffectEntry).toMatch(noBackend);
+    expect(result.onCpu).toMatch(/tfjs-im2col: the 'cpu' backend's kernels are not registered yet \(no Conv2D\): import '@tensorflow\/tfjs-backend-cpu' before registering/);
+    expect(result).toMatchObject({ registryUntouched: true, oursAfterImport: true, builtinBack: true });
   });
 });
 

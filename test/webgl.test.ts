@@ -64,6 +64,13 @@ test('runs on WebGL2 with float32 textures, names the renderer, and has gradient
   expect(env.hasGradients).toBe(true);
 });
 
+test("zero-size tensors, int32 and dy shapes im2col does not describe: the builtin's answer", async () => {
+  const results = await call<Array<{ name: string; builtin: unknown; ours: unknown }>>('builtinOnlyCases');
+  expect(results.length).toBeGreaterThan(10);
+  // Same outputs or the same error, and the same tensor count afterwards.
+  for (const r of results) expect([r.name, r.ours]).toEqual([r.name, r.builtin]);
+});
+
 const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
 
 const roundingArb = fc.constantFrom(undefined, 'floor' as const, 'round' as const, 'ceil' as const);

@@ -11,6 +11,7 @@ import { gemmLinearMemory } from './engines';
 import { colRows, colWidth, ConvGeometry } from './geometry';
 import { gemm, Matrix, rowMajor, transposed } from './gemm';
 import { col2imRows, im2colRows } from './im2col';
+import { show } from './show';
 import type { LinearMemory } from './wasm_memory';
 
 /** Default size of the im2col workspace: 16 MiB, whatever the batch size. */
@@ -22,12 +23,13 @@ let workspace: Float32Array = new Float32Array(0);
 let workspaceMemory: LinearMemory | null = null;
 
 /**
- * Sets the im2col workspace budget (at most 64 MiB). A tile always holds at
- * least one im2col row, so a single row wider than the budget still runs.
+ * Sets the im2col workspace budget: an integer from 4 bytes to 64 MiB (rounded down to whole
+ * floats). A tile always holds at least one im2col row, so a single row wider than the budget still runs.
  */
 export function setIm2colWorkspaceBytes(bytes: number): void {
-  if (!Number.isInteger(bytes) || bytes < 4 || bytes > 64 * 1024 * 1024) {
-    throw new Error(`tfjs-im2col: workspace bytes must be an integer in [4, 64 MiB], got ${bytes}`);
+  const max = 64 * 1024 * 1024;
+  if (!Number.isInteger(bytes) || bytes < 4 || bytes > max) {
+    throw new RangeError(`setIm2colWorkspaceBytes: bytes must be an integer from 4 to ${max} (64 MiB), got ${show(bytes)}`);
   }
   workspaceFloats = Math.floor(bytes / 4);
   replaceWorkspace(0);
@@ -40,8 +42,16 @@ function replaceWorkspace(floats: number): void {
   if (!workspaceMemory?.isResident(workspace)) workspaceMemory = null;
 }
 
-/** Bytes currently held by the im2col workspace. */
+/**
+ * The im2col workspace budget in bytes (16 MiB unless `setIm2colWorkspaceBytes` changed it). The
+ * buffer is allocated on the first convolution: as many whole im2col rows as fit (at least one).
+ */
 export function im2colWorkspaceBytes(): number {
+  return workspaceFloats * 4;
+}
+
+/** Bytes the im2col workspace holds now (0 before the first convolution). */
+export function im2colWorkspaceHeldBytes(): number {
   return workspace.byteLength;
 }
 
@@ -96,7 +106,7 @@ function forEachTile(
 }
 
 /** A 1×1 convolution with stride 1 and no padding: the input already is the im2col matrix. */
-function isPointwise(g: ConvGeometry): boolean {
+export function isPointwise(g: ConvGeometry): boolean {
   return g.filterH === 1 && g.filterW === 1 && g.strideH === 1 && g.strideW === 1 &&
     g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
 }

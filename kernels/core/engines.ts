@@ -12,6 +12,7 @@
  */
 import { GemmEngine, getGemmEngine, scalarEngine, setGemmEngine } from './gemm';
 import { createThreadedEngine, defaultThreadCount, ThreadedEngine, threadsSupported } from './gemm_threads';
+import { show } from './show';
 import type { LinearMemory } from './wasm_memory';
 import { createWasmEngine, WasmEngine, WasmVariant, wasmSupported } from './gemm_wasm';
 
@@ -20,10 +21,41 @@ export type GemmEngineName = 'scalar' | 'wasm-simd' | 'wasm-relaxed-simd' | 'was
 export const GEMM_ENGINE_NAMES: readonly GemmEngineName[] = ['scalar', 'wasm-simd', 'wasm-relaxed-simd', 'wasm-threads'];
 
 export interface GemmEngineOptions {
-  /** wasm-threads: total threads including the calling one (default: number of cores). */
+  /** wasm-threads: total threads including the calling one, 1 to MAX_GEMM_THREADS (default: number of cores). */
   threads?: number;
   /** wasm-threads: use relaxed SIMD (default: when the runtime supports it). */
   relaxed?: boolean;
+}
+
+/**
+ * The most threads `useGemmEngine` accepts. Each thread is a worker with its own copy of the module,
+ * and more threads than cores only add overhead; 64 covers the machines this package targets.
+ */
+export const MAX_GEMM_THREADS = 64;
+
+/** null/undefined as {}; throws, naming `fn` and the bad value, on anything else that is not valid options. */
+function checkOptions(fn: string, options: unknown): GemmEngineOptions {
+  if (options === null || options === undefined) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`tfjs-im2col ${fn}: options must be an object {threads?, relaxed?}, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'threads' && key !== 'relaxed') {
+      throw new TypeError(`tfjs-im2col ${fn}: unknown option '${key}'; valid options: threads, relaxed`);
+    }
+  }
+  const { threads, relaxed } = options as Record<string, unknown>;
+  if (threads !== undefined) checkThreads(fn, threads);
+  if (relaxed !== undefined && typeof relaxed !== 'boolean') {
+    throw new TypeError(`tfjs-im2col ${fn}: relaxed must be true or false, got ${show(relaxed)}`);
+  }
+  return options as GemmEngineOptions;
+}
+
+function checkThreads(fn: string, threads: unknown): void {
+  if (!Number.isInteger(threads) || (threads as number) < 1 || (threads as number) > MAX_GEMM_THREADS) {
+    throw new RangeError(`tfjs-im2col ${fn}: threads must be a positive integer no greater than ${MAX_GEMM_THREADS}, got ${show(threads)}`);
+  }
 }
 
 /** Engines this runtime can run, fastest last. */
@@ -74,18 +106,15 @@ export function createGemmEngine(name: GemmEngineName, options: GemmEngineOption
  * Makes `name` the engine behind `gemm`. Throws (leaving the current engine in place)
  * if this runtime cannot run it. Switching away from wasm-threads stops its workers.
  */
-export function useGemmEngine(name: GemmEngineName, options: GemmEngineOptions = {}): GemmEngine {
+export function useGemmEngine(name: GemmEngineName, options: GemmEngineOptions | null = {}): GemmEngine {
+  const checked = checkOptions('useGemmEngine', options);
   if (!GEMM_ENGINE_NAMES.includes(name)) {
     throw new Error(`tfjs-im2col gemm: unknown engine '${String(name)}'; valid engines: ${GEMM_ENGINE_NAMES.join(', ')}`);
   }
   if (name !== 'scalar' && !availableGemmEngines().includes(name)) {
     throw new Error(`tfjs-im2col gemm: engine '${name}' is not available here (available: ${availableGemmEngines().join(', ')})`);
   }
-  if (name === 'wasm-threads' && options.threads !== undefined &&
-    (!Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new Error(`tfjs-im2col gemm: threads must be a positive integer, got ${options.threads}`);
-  }
-  const engine = createGemmEngine(name, options);
+  const engine = createGemmEngine(name, checked);
   const old = pool;
   pool = name === 'wasm-threads' ? engine as ThreadedEngine : null;
   setGemmEngine(engine);
@@ -106,7 +135,8 @@ export function bestGemmEngineName(): GemmEngineName {
  * Installs the best engine (see `bestGemmEngineName`); falls back to the next one if creating it
  * fails, and to scalar in the end. Returns the engine now behind `gemm`.
  */
-export function selectBestGemmEngine(options: GemmEngineOptions = {}): GemmEngine {
+export function selectBestGemmEngine(options: GemmEngineOptions | null = {}): GemmEngine {
+  checkOptions('selectBestGemmEngine', options);
   const preference: GemmEngineName[] = ['wasm-threads', 'wasm-relaxed-simd', 'wasm-simd'];
   const best = bestGemmEngineName();
   const candidates = best === 'scalar' ? [] : preference.slice(preference.indexOf(best));

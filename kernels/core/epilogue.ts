@@ -13,6 +13,23 @@ export type Activation = 'linear' | 'relu' | 'prelu' | 'elu' | 'relu6' | 'leakyr
 
 export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'prelu', 'elu', 'relu6', 'leakyrelu', 'sigmoid'];
 
+/** The activation attribute of FusedConv2D and _FusedMatMul, checked (prelu needs its weights). */
+export function checkActivation(kernel: string, activation: string | undefined, hasPreluWeights: boolean): Activation {
+  const a = (activation ?? 'linear') as Activation;
+  if (!ACTIVATIONS.includes(a)) {
+    throw new KernelInputError(kernel, `unknown activation '${a}' (valid: ${ACTIVATIONS.join(', ')})`);
+  }
+  if (a === 'prelu' && !hasPreluWeights) {
+    throw new KernelInputError(kernel, `activation 'prelu' needs preluActivationWeights`);
+  }
+  return a;
+}
+
+/** In NCHW a 1-D operand of length outC (≠ 1) lines up with the channel axis, as in tfjs's FusedConv2D. */
+export function alignsWithChannels(shape: number[], channelsLast: boolean): boolean {
+  return !channelsLast && shape.length === 1 && shape[0] !== 1;
+}
+
 /** A broadcast operand: its values and, per output axis, the stride to step by (0 on broadcast axes). */
 export interface Broadcast {
   values: Float32Array;
@@ -20,14 +37,13 @@ export interface Broadcast {
 }
 
 /**
- * Lines `shape` up against the 4-D output shape (right-aligned, NCHW 1-D
- * special case) and returns per-axis strides, or throws naming the operand.
+ * Lines `shape` up against the 4-D output shape (right-aligned, NCHW channel
+ * rule above) and returns per-axis strides, or throws naming the operand.
  */
-export function broadcastTo(
-  kernel: string, name: string, values: Float32Array, shape: number[], outShape: number[], channelsLast: boolean,
-): Broadcast {
-  let aligned = shape;
-  if (!channelsLast && shape.length === 1 && shape[0] !== 1) aligned = [shape[0], 1, 1];
+export function broadcastStrides(
+  kernel: string, name: string, shape: number[], outShape: number[], channelsLast: boolean,
+): [number, number, number, number] {
+  const aligned = alignsWithChannels(shape, channelsLast) ? [shape[0], 1, 1] : shape;
   if (aligned.length > 4) {
     throw new KernelInputError(kernel, `${name} of shape [${shape}] has more dimensions than the output [${outShape}]`);
   }
@@ -42,7 +58,14 @@ export function broadcastTo(
     strides[axis] = full[axis] === 1 ? 0 : stride;
     stride *= full[axis];
   }
-  return { values, strides };
+  return strides;
+}
+
+/** `values` of shape `shape` as a broadcast operand of the 4-D output. */
+export function broadcastTo(
+  kernel: string, name: string, values: Float32Array, shape: number[], outShape: number[], channelsLast: boolean,
+): Broadcast {
+  return { values, strides: broadcastStrides(kernel, name, shape, outShape, channelsLast) };
 }
 
 // Math's functions as module constants: a global lookup per element is slow where the global object

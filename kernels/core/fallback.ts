@@ -1,17 +1,23 @@
 /**
  * The builtin kernels we replaced, for the calls only they answer as tfjs does.
  *
- * Convolutions: im2col multiplies padding as explicit zeros, while tfjs's
- * builtins skip padded taps, so 0 · Inf = NaN appears where tfjs has a finite
- * value. When the operand that meets the padding holds NaN or ±Inf (a filter
- * in the forward pass, dy in the filter gradient), the kernel hands the call to
- * the builtin it replaced.
- *
- * Elementwise kernels and Sum: ours handle float32; other dtypes (int32 index
- * arithmetic, bool, complex64) go to the builtin.
+ * Our kernels decline a call by throwing `BuiltinOnly` (kernels/core/geometry.ts)
+ * from their checks, before they allocate anything; the config made by
+ * `im2colKernel` then hands the same arguments to the builtin it replaced.
+ * Calls declined today:
+ *  - dtypes other than float32 (tfjs's maxPool and matMul let int32 through;
+ *    int32 index arithmetic and bool reach the elementwise kernels and Sum);
+ *  - zero-size inputs or outputs, and a dy whose shape the im2col geometry does
+ *    not produce (tf.conv2dTranspose accepts some): the builtin walks the shapes
+ *    it is given;
+ *  - non-finite values meeting padding: im2col multiplies padding as explicit
+ *    zeros, so 0 · Inf = NaN where tfjs's builtins skip padded taps, when the
+ *    operand that meets the padding (a filter in the forward pass, dy in the
+ *    filter gradient) holds NaN or ±Inf;
+ *  - Sum over axes out of ascending order (tfjs adds in another order then).
  */
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { ConvGeometry, KernelInputError } from './geometry';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { BuiltinOnly, ConvGeometry, KernelInputError } from './geometry';
 
 const builtins = new Map<string, KernelConfig>();
 
@@ -36,17 +42,27 @@ export function windowsLeaveInput(g: ConvGeometry): boolean {
   return g.padTop > 0 || g.padLeft > 0 || lastH >= g.inH || lastW >= g.inW;
 }
 
-/**
- * Runs the builtin kernel this package replaced for (kernelName, backend);
- * `why` says, for the error when there is none, what only the builtin handles.
- */
-export function runBuiltin(
-  kernelName: string, backendName: string, args: object,
-  why = 'non-finite values meet the zero padding, which only the builtin kernel computes as tfjs does',
-): ReturnType<KernelFunc> {
+/** Runs the builtin kernel this package replaced for (kernelName, backend); `why` says what only it handles. */
+function runBuiltin(kernelName: string, backendName: string, args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc> {
   const config = builtins.get(`${backendName}_${kernelName}`);
   if (config === undefined) {
-    throw new KernelInputError(kernelName, `${why}, and no builtin ${kernelName} was registered for '${backendName}'`);
+    throw new KernelInputError(kernelName, `${why}, which only the builtin kernel handles, and no builtin ` +
+      `${kernelName} was registered for '${backendName}'`);
   }
-  return config.kernelFunc(args as Parameters<KernelFunc>[0]);
+  return config.kernelFunc(args);
+}
+
+/** Our kernel `ours` as a KernelConfig: the calls it declines (BuiltinOnly) go to the builtin it replaced. */
+export function im2colKernel<Args>(
+  kernelName: string, backendName: string, ours: (args: Args) => TensorInfo | TensorInfo[],
+): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    try {
+      return ours(args as unknown as Args);
+    } catch (e) {
+      if (e instanceof BuiltinOnly) return runBuiltin(kernelName, backendName, args, e.why);
+      throw e;
+    }
+  };
+  return { kernelName, backendName, kernelFunc };
 }

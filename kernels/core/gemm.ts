@@ -13,6 +13,7 @@
  * TypeScript. Faster engines (WebAssembly SIMD, threads) plug in behind the
  * same entry point with `setGemmEngine`.
  */
+import { show } from './show';
 
 /** A strided matrix view: element (i, j) is data[offset + i*rowStride + j*colStride]. */
 export interface Matrix {
@@ -184,8 +185,21 @@ export const scalarEngine: GemmEngine = { name: 'scalar', gemm: gemmScalar };
 
 let engine: GemmEngine = scalarEngine;
 
+/** Throws unless `value` is an engine: an object with a non-empty string `name` and a function `gemm`. */
+function checkEngine(value: unknown): asserts value is GemmEngine {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`setGemmEngine: engine must be an object {name, gemm}, got ${show(value)}`);
+  }
+  const { name, gemm: fn } = value as Partial<Record<keyof GemmEngine, unknown>>;
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`setGemmEngine: engine.name must be a non-empty string, got ${show(name)}`);
+  }
+  if (typeof fn !== 'function') throw new TypeError(`setGemmEngine: engine.gemm must be a function, got ${show(fn)}`);
+}
+
 /** Replaces the engine behind `gemm` (e.g. a WebAssembly SIMD one); returns the previous one. */
 export function setGemmEngine(next: GemmEngine): GemmEngine {
+  checkEngine(next);
   const previous = engine;
   engine = next;
   return previous;

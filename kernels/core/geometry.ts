@@ -2,7 +2,10 @@
  * Geometry shared by every kernel, always taken from tfjs's own
  * `backend_util.computeConv2DInfo` / `computePool2DInfo` so that padding,
  * rounding and the other quirks match the builtins exactly — plus the input
- * checks that turn bad attributes into clear errors naming the kernel.
+ * checks: bad attributes become clear errors naming the kernel
+ * (KernelInputError); input that tfjs's ops let through but our im2col
+ * geometry does not describe (other dtypes, zero-size tensors, a dy the
+ * geometry does not produce) is left to the builtin (BuiltinOnly).
  */
 import { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 
@@ -74,10 +77,22 @@ function fail(kernel: string, message: string): never {
   throw new KernelInputError(kernel, message);
 }
 
+/**
+ * A call our kernel leaves to the builtin it replaced, which answers it as tfjs
+ * does; thrown by our checks and caught by the kernel's config
+ * (kernels/core/fallback.ts). Not an Error: declining must not cost a stack trace.
+ */
+export class BuiltinOnly {
+  constructor(readonly why: string) {}
+}
+
+export function builtinOnly(why: string): never {
+  throw new BuiltinOnly(why);
+}
+
+/** Our convolution and pooling arithmetic is float32; tfjs's ops let int32 (maxPool, matMul) and bool through. */
 export function checkFloat32(kernel: string, name: string, t: TensorInfo): void {
-  if (t.dtype !== 'float32') {
-    fail(kernel, `${name} must be float32, got dtype '${t.dtype}'`);
-  }
+  if (t.dtype !== 'float32') builtinOnly(`${name} has dtype '${t.dtype}'`);
 }
 
 export function checkRank(kernel: string, name: string, shape: number[], rank: number): void {
@@ -86,10 +101,9 @@ export function checkRank(kernel: string, name: string, shape: number[], rank: n
   }
 }
 
+/** A zero-size input gives an empty (or zero) result, which the builtin computes without any windows. */
 export function checkNotEmpty(kernel: string, name: string, shape: number[]): void {
-  if (shape.some((d) => d === 0)) {
-    fail(kernel, `${name} has a zero-size dimension: shape [${shape}]`);
-  }
+  if (shape.some((d) => d === 0)) builtinOnly(`${name} has a zero-size dimension: shape [${shape}]`);
 }
 
 function checkPositiveInts(kernel: string, name: string, value: Pair | undefined): void {
@@ -118,7 +132,7 @@ function checkPad(kernel: string, pad: Pad): void {
 
 function checkOutput(kernel: string, info: Conv2DInfo): void {
   if (!(info.outHeight > 0 && info.outWidth > 0)) {
-    fail(kernel, `output would be empty (outH ${info.outHeight}, outW ${info.outWidth}) for input ` +
+    builtinOnly(`the output is empty (outH ${info.outHeight}, outW ${info.outWidth}) for input ` +
       `[${info.inShape}], filter ${info.filterHeight}x${info.filterWidth}`);
   }
 }
@@ -134,6 +148,8 @@ export function checkShapeEquals(kernel: string, name: string, actual: number[],
  * (backprop kernels). tfjs's conv2d and avgPool gradients drop dimRoundingMode,
  * so with a numeric pad and no rounding mode, the geometry can disagree with
  * dy; the rounding mode that reproduces dy's shape is then the forward's own.
+ * A dy that no rounding reproduces (tf.conv2dTranspose accepts such shapes)
+ * is the builtin's: it walks dy's own shape.
  */
 function withRoundingFor(
   kernel: string, dyShape: number[] | undefined, pad: Pad, rounding: Rounding,
@@ -147,7 +163,7 @@ function withRoundingFor(
       if (sameShape(candidate.outShape, dyShape)) return candidate;
     }
   }
-  return fail(kernel, `dy must have shape [${info.outShape}], got [${dyShape}]`);
+  return builtinOnly(`dy has shape [${dyShape}], but the geometry gives [${info.outShape}]`);
 }
 
 function sameShape(a: number[], b: number[]): boolean {

@@ -1,5 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { AvgPool, AvgPoolAttrs, AvgPoolInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { AvgPool, AvgPoolAttrs, AvgPoolInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { avgPoolForward, isIdentityPool } from '../core/pool';
 import { outputArray } from './resident';
@@ -18,8 +19,4 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: MathBackendCPU; 
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
-export const avgPoolConfig: KernelConfig = {
-  kernelName: AvgPool,
-  backendName: 'cpu',
-  kernelFunc: avgPool as unknown as KernelFunc,
-};
+export const avgPoolConfig = im2colKernel(AvgPool, 'cpu', avgPool);

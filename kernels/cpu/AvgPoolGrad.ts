@@ -1,5 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { AvgPoolGrad, AvgPoolGradAttrs, AvgPoolGradInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { AvgPoolGrad, AvgPoolGradAttrs, AvgPoolGradInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { checkFloat32, geometryOf, poolInfoFor } from '../core/geometry';
 import { avgPoolBackward } from '../core/pool';
 import { outputArray } from './resident';
@@ -16,8 +17,4 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: MathBack
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }
 
-export const avgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad,
-  backendName: 'cpu',
-  kernelFunc: avgPoolGrad as unknown as KernelFunc,
-};
+export const avgPoolGradConfig = im2colKernel(AvgPoolGrad, 'cpu', avgPoolGrad);

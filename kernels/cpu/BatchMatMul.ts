@@ -8,14 +8,15 @@
  * give the same result; where both sides broadcast against each other (e.g.
  * [2,1,m,k]·[1,3,k,n]) the builtin's flat `batch % size` indexing is wrong and
  * we compute the broadcast product. int32 operands are multiplied exactly in
- * float64, as the builtin does; other dtypes are rejected.
+ * float64, as the builtin does; other dtypes go to the builtin.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  BatchMatMul, BatchMatMulAttrs, BatchMatMulInputs, KernelConfig, KernelFunc, TensorInfo, util,
+  BatchMatMul, BatchMatMulAttrs, BatchMatMulInputs, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { gemm, Matrix, rowMajor, transposed } from '../core/gemm';
-import { KernelInputError } from '../core/geometry';
+import { builtinOnly, KernelInputError } from '../core/geometry';
 import { outputArray } from './resident';
 
 /** The geometry of a (batched) matrix product, after checking the operands. */
@@ -154,11 +155,8 @@ export function batchMatMul(args: { inputs: BatchMatMulInputs; backend: MathBack
   const b = inputs.b!;
   const transposeA = !!attrs.transposeA;
   const transposeB = !!attrs.transposeB;
-  if (a.dtype !== b.dtype) {
-    throw new KernelInputError(BatchMatMul, `a and b must have the same dtype, got '${a.dtype}' and '${b.dtype}'`);
-  }
-  if (a.dtype !== 'float32' && a.dtype !== 'int32') {
-    throw new KernelInputError(BatchMatMul, `a and b must be float32 or int32, got dtype '${a.dtype}'`);
+  if (a.dtype !== b.dtype || (a.dtype !== 'float32' && a.dtype !== 'int32')) {
+    builtinOnly(`dtypes '${a.dtype}' and '${b.dtype}'`);
   }
   const plan = planMatMul(BatchMatMul, a.shape, b.shape, transposeA, transposeB);
   const aValues = backend.data.get(a.dataId).values as Float32Array | Int32Array;
@@ -174,8 +172,4 @@ export function batchMatMul(args: { inputs: BatchMatMulInputs; backend: MathBack
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }
 
-export const batchMatMulConfig: KernelConfig = {
-  kernelName: BatchMatMul,
-  backendName: 'cpu',
-  kernelFunc: batchMatMul as unknown as KernelFunc,
-};
+export const batchMatMulConfig = im2colKernel(BatchMatMul, 'cpu', batchMatMul);

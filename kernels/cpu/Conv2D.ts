@@ -1,8 +1,8 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { Conv2D, Conv2DAttrs, Conv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { Conv2D, Conv2DAttrs, Conv2DInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { convForward } from '../core/conv';
-import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
-import { convInfoFor, geometryOf } from '../core/geometry';
+import { hasNonFinite, im2colKernel, windowsLeaveInput } from '../core/fallback';
+import { builtinOnly, convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
 import { float32Values } from './util';
 
@@ -13,14 +13,10 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; at
   const filterValues = float32Values(Conv2D, 'filter', backend, filter!);
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   const g = geometryOf(info);
-  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(Conv2D, 'cpu', args) as TensorInfo;
+  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) builtinOnly('non-finite values in filter meet the zero padding');
   const y = outputArray(backend, util.sizeFromShape(info.outShape));
   convForward(xValues, filterValues, g, y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
-export const conv2DConfig: KernelConfig = {
-  kernelName: Conv2D,
-  backendName: 'cpu',
-  kernelFunc: conv2D as unknown as KernelFunc,
-};
+export const conv2DConfig = im2colKernel(Conv2D, 'cpu', conv2D);

@@ -1,8 +1,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  Conv2DBackpropInput, Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, KernelConfig, KernelFunc, TensorInfo, util,
+  Conv2DBackpropInput, Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import { convBackpropInput } from '../core/conv';
+import { im2colKernel } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
 import { float32Values } from './util';
@@ -20,8 +21,4 @@ export function conv2DBackpropInput(
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }
 
-export const conv2DBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: 'cpu',
-  kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
-};
+export const conv2DBackpropInputConfig = im2colKernel(Conv2DBackpropInput, 'cpu', conv2DBackpropInput);

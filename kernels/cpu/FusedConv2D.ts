@@ -1,28 +1,22 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { FusedConv2D, FusedConv2DAttrs, FusedConv2DInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { FusedConv2D, FusedConv2DAttrs, FusedConv2DInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { convForward } from '../core/conv';
-import { ACTIVATIONS, applyEpilogue, broadcastTo } from '../core/epilogue';
-import { hasNonFinite, runBuiltin, windowsLeaveInput } from '../core/fallback';
-import { convInfoFor, geometryOf, KernelInputError } from '../core/geometry';
+import { applyEpilogue, broadcastTo, checkActivation } from '../core/epilogue';
+import { hasNonFinite, im2colKernel, windowsLeaveInput } from '../core/fallback';
+import { builtinOnly, convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
 import { float32Values } from './util';
 
 export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBackendCPU; attrs: FusedConv2DAttrs }): TensorInfo {
   const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
   const { strides, pad, dataFormat, dilations, dimRoundingMode, leakyreluAlpha } = attrs;
-  const activation = attrs.activation ?? 'linear';
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new KernelInputError(FusedConv2D, `unknown activation '${activation}' (valid: ${ACTIVATIONS.join(', ')})`);
-  }
-  if (activation === 'prelu' && !preluActivationWeights) {
-    throw new KernelInputError(FusedConv2D, `activation 'prelu' needs preluActivationWeights`);
-  }
+  const activation = checkActivation(FusedConv2D, attrs.activation, !!preluActivationWeights);
   const xValues = float32Values(FusedConv2D, 'x', backend, x!);
   const filterValues = float32Values(FusedConv2D, 'filter', backend, filter!);
   const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   const channelsLast = info.dataFormat === 'channelsLast';
   const g = geometryOf(info);
-  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) return runBuiltin(FusedConv2D, 'cpu', args) as TensorInfo;
+  if (windowsLeaveInput(g) && hasNonFinite(filterValues)) builtinOnly('non-finite values in filter meet the zero padding');
   const biasB = bias
     ? broadcastTo(FusedConv2D, 'bias', float32Values(FusedConv2D, 'bias', backend, bias), bias.shape, info.outShape, channelsLast)
     : null;
@@ -40,8 +34,4 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBack
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
-export const fusedConv2DConfig: KernelConfig = {
-  kernelName: FusedConv2D,
-  backendName: 'cpu',
-  kernelFunc: fusedConv2D as unknown as KernelFunc,
-};
+export const fusedConv2DConfig = im2colKernel(FusedConv2D, 'cpu', fusedConv2D);

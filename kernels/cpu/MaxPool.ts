@@ -1,5 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { MaxPool, MaxPoolAttrs, MaxPoolInputs, KernelConfig, KernelFunc, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { MaxPool, MaxPoolAttrs, MaxPoolInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { maxPoolForward, isIdentityPool } from '../core/pool';
 import { outputArray } from './resident';
@@ -18,8 +19,4 @@ export function maxPool(args: { inputs: MaxPoolInputs; backend: MathBackendCPU; 
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
-export const maxPoolConfig: KernelConfig = {
-  kernelName: MaxPool,
-  backendName: 'cpu',
-  kernelFunc: maxPool as unknown as KernelFunc,
-};
+export const maxPoolConfig = im2colKernel(MaxPool, 'cpu', maxPool);

@@ -1,5 +1,6 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { KernelConfig, KernelFunc, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { geometryOf, poolInfoFor } from '../core/geometry';
 import { maxPoolBackward } from '../core/pool';
 import { outputArray } from './resident';
@@ -16,8 +17,4 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: MathBack
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }
 
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: 'cpu',
-  kernelFunc: maxPoolGrad as unknown as KernelFunc,
-};
+export const maxPoolGradConfig = im2colKernel(MaxPoolGrad, 'cpu', maxPoolGrad);

@@ -5,9 +5,10 @@
  * tfjs's order of addition, so those calls, and other dtypes, go to the builtin.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { backend_util, KernelConfig, KernelFunc, Sum, SumAttrs, SumInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { backend_util, Sum, SumAttrs, SumInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { sumOverAxes } from '../core/elementwise';
-import { runBuiltin } from '../core/fallback';
+import { im2colKernel } from '../core/fallback';
+import { builtinOnly } from '../core/geometry';
 
 export function sum(args: { inputs: SumInputs; backend: MathBackendCPU; attrs: SumAttrs }): TensorInfo {
   const { inputs: { x }, backend, attrs: { axis, keepDims } } = args;
@@ -15,7 +16,7 @@ export function sum(args: { inputs: SumInputs; backend: MathBackendCPU; attrs: S
   const ascending = axes.every((d, i) => i === 0 || d > axes[i - 1]);
   if (x!.dtype !== 'float32' || !ascending) {
     const why = x!.dtype !== 'float32' ? `dtype ${x!.dtype}` : `axes [${axes}] out of order`;
-    return runBuiltin(Sum, 'cpu', args, `${why} is the builtin's to handle`) as TensorInfo;
+    builtinOnly(why);
   }
   const xValues = backend.data.get(x!.dataId).values as Float32Array;
   const out = sumOverAxes(xValues, x!.shape, axes);
@@ -24,8 +25,4 @@ export function sum(args: { inputs: SumInputs; backend: MathBackendCPU; attrs: S
   return backend.makeTensorInfo(shape, 'float32', out);
 }
 
-export const sumConfig: KernelConfig = {
-  kernelName: Sum,
-  backendName: 'cpu',
-  kernelFunc: sum as unknown as KernelFunc,
-};
+export const sumConfig = im2colKernel(Sum, 'cpu', sum);

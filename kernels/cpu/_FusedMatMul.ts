@@ -11,9 +11,10 @@
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  _FusedMatMul, _FusedMatMulAttrs, _FusedMatMulInputs, KernelConfig, KernelFunc, TensorInfo, util,
+  _FusedMatMul, _FusedMatMulAttrs, _FusedMatMulInputs, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
-import { ACTIVATIONS, Activation, applyEpilogue, broadcastTo, Broadcast } from '../core/epilogue';
+import { applyEpilogue, broadcastTo, Broadcast, checkActivation } from '../core/epilogue';
+import { im2colKernel } from '../core/fallback';
 import { KernelInputError } from '../core/geometry';
 import { matMulFloat32, planMatMul } from './BatchMatMul';
 import { outputArray } from './resident';
@@ -69,13 +70,7 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   const { inputs: { a, b, bias, preluActivationWeights }, backend, attrs } = args;
   const transposeA = !!attrs.transposeA;
   const transposeB = !!attrs.transposeB;
-  const activation = (attrs.activation ?? 'linear') as Activation;
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new KernelInputError(_FusedMatMul, `unknown activation '${activation}' (valid: ${ACTIVATIONS.join(', ')})`);
-  }
-  if (activation === 'prelu' && !preluActivationWeights) {
-    throw new KernelInputError(_FusedMatMul, `activation 'prelu' needs preluActivationWeights`);
-  }
+  const activation = checkActivation(_FusedMatMul, attrs.activation, !!preluActivationWeights);
   const aValues = float32Values(_FusedMatMul, 'a', backend, a);
   const bValues = float32Values(_FusedMatMul, 'b', backend, b);
   const plan = planMatMul(_FusedMatMul, a.shape, b.shape, transposeA, transposeB);
@@ -109,8 +104,4 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   return backend.makeTensorInfo(plan.outShape, 'float32', out);
 }
 
-export const fusedMatMulConfig: KernelConfig = {
-  kernelName: _FusedMatMul,
-  backendName: 'cpu',
-  kernelFunc: fusedMatMul as unknown as KernelFunc,
-};
+export const fusedMatMulConfig = im2colKernel(_FusedMatMul, 'cpu', fusedMatMul);

@@ -7,10 +7,11 @@
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  Add, backend_util, BinaryInputs, KernelConfig, KernelFunc, Multiply, RealDiv, Sub, TensorInfo, util,
+  Add, backend_util, BinaryInputs, KernelConfig, Multiply, RealDiv, Sub, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import { BinaryBlock, forEachBroadcastBlock } from '../core/elementwise';
-import { runBuiltin } from '../core/fallback';
+import { im2colKernel } from '../core/fallback';
+import { builtinOnly } from '../core/geometry';
 import { BINARY_OPS, wasmBinary } from '../core/vector_wasm';
 import { outputArray } from './resident';
 
@@ -18,7 +19,7 @@ function binaryKernel(kernelName: keyof typeof BINARY_OPS, block: BinaryBlock): 
   const kernelFunc = (args: { inputs: BinaryInputs; backend: MathBackendCPU }): TensorInfo => {
     const { inputs: { a, b }, backend } = args;
     if (a!.dtype !== 'float32' || b!.dtype !== 'float32') {
-      return runBuiltin(kernelName, 'cpu', args, `dtypes ${a!.dtype} and ${b!.dtype} are the builtin's to handle`) as TensorInfo;
+      builtinOnly(`dtypes ${a!.dtype} and ${b!.dtype}`);
     }
     const outShape = backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
     const size = util.sizeFromShape(outShape);
@@ -35,7 +36,7 @@ function binaryKernel(kernelName: keyof typeof BINARY_OPS, block: BinaryBlock): 
     }
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
+  return im2colKernel(kernelName, 'cpu', kernelFunc);
 }
 
 const addBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {

@@ -26,8 +26,10 @@
  * cross-origin isolation, the scalar engine): outputs are plain arrays then.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { engine } from '@tensorflow/tfjs-core';
 import type { DataId } from '@tensorflow/tfjs-core';
 import { gemmLinearMemory } from '../core/engines';
+import { show } from '../core/show';
 import { inResidentMemory, LinearMemory } from '../core/wasm_memory';
 
 /** Outputs smaller than this stay plain arrays: copying them costs little, and they are many. */
@@ -67,10 +69,35 @@ export function residentOutputsActive(): boolean {
   return enabled && gemmLinearMemory() !== null;
 }
 
-/** Tensors (data ids) of `backend` whose values live in WebAssembly memory, and their bytes. */
-export function residentOutputStats(backend: MathBackendCPU): { tensors: number; bytes: number } {
+/** True for a tfjs-backend-cpu backend (under whatever name it is registered): it keeps its values in `data`. */
+function isCpuBackend(backend: unknown): backend is MathBackendCPU {
+  const b = backend as Partial<MathBackendCPU> | null | undefined;
+  return typeof b?.readSync === 'function' && typeof b.data?.get === 'function' && typeof b.data.has === 'function';
+}
+
+/** The cpu backend given by its registered name or as the backend object itself. */
+function cpuBackendOf(backend: MathBackendCPU | string): MathBackendCPU {
+  if (typeof backend !== 'string') {
+    if (isCpuBackend(backend)) return backend;
+    throw new TypeError(`residentOutputStats: not a tfjs-backend-cpu backend: ${show(backend)}; ` +
+      "pass a backend name such as 'cpu', or the backend object (tf.findBackend('cpu'))");
+  }
+  const found = engine().findBackend(backend);
+  if (!found) {
+    throw new Error(`residentOutputStats: no backend named '${backend}' is registered ` +
+      `(registered: ${Object.keys(engine().registryFactory).join(', ')})`);
+  }
+  if (!isCpuBackend(found)) throw new Error(`residentOutputStats: '${backend}' is not a tfjs-backend-cpu backend`);
+  return found;
+}
+
+/**
+ * Tensors (data ids) of a cpu backend whose values live in WebAssembly memory, and their bytes.
+ * `backend`: a registered backend's name ('cpu') or the backend object (`tf.findBackend('cpu')`).
+ */
+export function residentOutputStats(backend: MathBackendCPU | string): { tensors: number; bytes: number } {
   let bytes = 0;
-  const owned = owners.get(backend);
+  const owned = owners.get(cpuBackendOf(backend));
   for (const { view } of owned?.values() ?? []) bytes += view.byteLength;
   return { tensors: owned?.size ?? 0, bytes };
 }

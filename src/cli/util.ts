@@ -1,7 +1,8 @@
-/** Shared CLI plumbing: errors with exit codes, flag parsers, output folders, atomic writes. */
+/** Shared CLI plumbing: errors with exit codes, flag parsers, output folders. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import * as files from '../files';
 
 /** An error the CLI reports as one clear line and a non-zero exit code. */
 export class CliError extends Error {
@@ -33,18 +34,23 @@ export function parseChoice(choices: string[]) {
   };
 }
 
-/** Creates `dir` (and parents) and checks that files can be written into it. */
+/** A file or folder argument: any non-empty path ('' would silently mean the current folder). */
+export function parsePath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a path, got an empty string.');
+  return value;
+}
+
+/**
+ * Creates `dir` level by level if needed (only folders, never over a file) and checks that files
+ * can be written into it; fails fast, before any work, with a message naming the folder.
+ */
 export function ensureWritableDir(dir: string): string {
-  const abs = path.resolve(dir);
   try {
-    fs.mkdirSync(abs, { recursive: true });
-    const probe = path.join(abs, `.write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
+    return files.ensureWritableDir(dir, 'output folder');
   } catch (e) {
-    throw new CliError(`cannot write to output folder ${abs}: ${(e as Error).message}`);
+    if (e instanceof files.FolderError) throw new CliError(`cannot write to output folder ${path.resolve(dir)}: ${e.reason}`);
+    throw e;
   }
-  return abs;
 }
 
 /** A fresh folder under `./runs/` named after the current time (suffixed if it exists). */
@@ -55,16 +61,9 @@ export function freshRunDir(base = 'runs', label = 'simpleconvnet'): string {
   return dir;
 }
 
-/** Writes a file atomically (temp file in the same folder, then rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
-/** Where the package's `assets/` folder is, from the bundle (dist/) or from the sources (src/cli/). */
-export function assetPath(name: string): string {
-  const candidates = [path.resolve(__dirname, '../assets', name), path.resolve(__dirname, '../../assets', name)];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new CliError(`asset ${name} not found (looked in ${candidates.join(', ')})`);
+/** Where a file shipped in the package's `assets/` folder is; a clear error if it is missing. */
+export function assetPath(...parts: string[]): string {
+  const p = files.assetPath(...parts);
+  if (!fs.existsSync(p)) throw new CliError(`asset ${parts.join('/')} not found at ${p}`);
+  return p;
 }

@@ -57,15 +57,16 @@ export async function runVisualize(opts: VisualizeCliOptions, log: (line: string
   const runDir = path.resolve(opts.run ?? latestRun());
   const modelDir = path.join(runDir, 'model');
   if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new CliError(`no saved model in ${modelDir} (expected model.json + weights.bin)`);
-  const outDir = ensureWritableDir(opts.out ?? runDir);
-  const imagePath = path.resolve(opts.image ?? assetPath('cactus_gray.png'));
+  const imagePath = path.resolve(opts.image ?? assetPath('book', 'cactus_gray.png'));
   if (!fs.existsSync(imagePath)) throw new CliError(`image not found: ${imagePath}`);
   let image;
   try {
     image = readGrayPng(imagePath);
-  } catch (e) {
-    throw new CliError((e as Error).message);
+  } catch {
+    // pngjs's own messages ("There are some read requests waitng on finished stream") say nothing useful
+    throw new CliError(`--image ${imagePath} is not a readable PNG image (not a PNG file, or truncated or corrupt)`);
   }
+  const outDir = ensureWritableDir(opts.out ?? runDir);
   try {
     await setupCpu('ours', opts.gemm);
   } catch (e) {

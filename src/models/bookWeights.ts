@@ -1,12 +1,19 @@
 /**
- * The book's trained parameters (../shared/fixtures/book/{simple_convnet,deep_convnet}:
- * manifest.json + weights.bin, float32 little-endian, C order, NCHW layouts)
- * loaded into our NHWC tfjs-layers models.
+ * The book's trained parameters loaded into our NHWC tfjs-layers models. The
+ * package ships them in assets/book/{simple_convnet,deep_convnet} (manifest.json +
+ * weights.bin, float32 little-endian, C order, NCHW layouts; provenance and
+ * licence in assets/book/README.md).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { assetPath } from '../files';
+
+/** The folder of the book's weights for `model` that ships with the package. */
+export function bookWeightsDir(model: 'simple_convnet' | 'deep_convnet'): string {
+  return assetPath('book', model);
+}
 
 export interface BookArray {
   name: string;
@@ -87,8 +94,11 @@ function bias(w: BookArray, scale = 1): tf.Tensor1D {
   return tf.tidy(() => tf.mul(tf.tensor1d(w.data), scale)) as tf.Tensor1D;
 }
 
-/** Loads the book's ch07 `params.pkl` arrays (W1, b1, W2, b2, W3, b3) into `buildSimpleConvNet()`'s model. */
-export function loadBookSimpleConvNet(model: tfl.LayersModel, dir: string): void {
+/**
+ * Loads the book's ch07 `params.pkl` arrays (W1, b1, W2, b2, W3, b3) into `buildSimpleConvNet()`'s
+ * model, from `dir` (default: the copy shipped with the package).
+ */
+export function loadBookSimpleConvNet(model: tfl.LayersModel, dir = bookWeightsDir('simple_convnet')): void {
   const w = readBookWeights(dir);
   const [ph, pw, pc] = mapShape(model, 'pool1');
   setLayer(model, 'conv1', [convFilterToHwio(get(w, 'W1')), bias(get(w, 'b1'))]);
@@ -99,7 +109,7 @@ export function loadBookSimpleConvNet(model: tfl.LayersModel, dir: string): void
 
 /**
  * Loads the book's ch08 `deep_convnet_params.pkl` arrays (W1..W8, b1..b8) into
- * `buildDeepConvNet()`'s model.
+ * `buildDeepConvNet()`'s model, from `dir` (default: the copy shipped with the package).
  *
  * The book's dropout multiplies by 0.5 at test time (it is not inverted), once
  * after affine1's relu and once after affine2. tfjs's dropout is the identity
@@ -107,7 +117,7 @@ export function loadBookSimpleConvNet(model: tfl.LayersModel, dir: string): void
  * logits = 0.5·((0.5·relu(h·W7 + b7))·W8 + b8) = relu(h·W7 + b7)·(0.25·W8) + 0.5·b8.
  * The model's softmax output then equals the book's at test time.
  */
-export function loadBookDeepConvNet(model: tfl.LayersModel, dir: string, dropoutRate = 0.5): void {
+export function loadBookDeepConvNet(model: tfl.LayersModel, dir = bookWeightsDir('deep_convnet'), dropoutRate = 0.5): void {
   const w = readBookWeights(dir);
   for (let i = 1; i <= 6; i++) {
     setLayer(model, `conv${i}`, [convFilterToHwio(get(w, `W${i}`)), bias(get(w, `b${i}`))]);

@@ -3,14 +3,16 @@
  * `weights.bin` (the layout tfjs-node's `file://` handler writes), without
  * tfjs-node.
  *
- * Saving is atomic: the files are written into a temporary sibling folder,
- * which is renamed into place only once both are complete, so an interrupted
- * save leaves either the previous model or the new one, never half a file.
+ * Saving touches nothing in the folder but those two files: the folder (and
+ * its parents) is created if missing, and each file is replaced atomically
+ * (see `writeFileAtomic`), weights first, so an interrupted save never leaves
+ * half a file. A path that exists and is not a folder is refused.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ensureDir, writeFileAtomic } from '../files';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -27,62 +29,35 @@ function concatWeightData(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return out;
 }
 
-function writeFileSynced(file: string, data: string | Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, data as never);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** An IOHandler for `model.save(...)` that writes `dir/model.json` and `dir/weights.bin` atomically. */
+/** An IOHandler for `model.save(...)` that writes `dir/model.json` and `dir/weights.bin`, as `saveModel` describes. */
 export function folderSaveHandler(dir: string): tf.io.IOHandler {
   return {
     save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error('folderSaveHandler: binary model topologies are not supported');
       }
-      const target = path.resolve(dir);
-      const parent = path.dirname(target);
-      fs.mkdirSync(parent, { recursive: true });
-      const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
-      fs.chmodSync(tmp, 0o755); // mkdtemp makes it private
-      try {
-        const weights = artifacts.weightData === undefined ? new Uint8Array(0) : concatWeightData(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
-        const modelJson: tf.io.ModelJSON = {
-          modelTopology: artifacts.modelTopology as object,
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy,
-          weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-        };
-        if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
-        if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
-        writeFileSynced(path.join(tmp, WEIGHTS_BIN), weights);
-        writeFileSynced(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-        // Swap the finished folder in; an older model moves aside first and is removed after.
-        let old: string | undefined;
-        if (fs.existsSync(target)) {
-          old = `${tmp}.old`;
-          fs.renameSync(target, old);
-        }
-        fs.renameSync(tmp, target);
-        if (old !== undefined) fs.rmSync(old, { recursive: true, force: true });
-        return {
-          modelArtifactsInfo: {
-            dateSaved: new Date(),
-            modelTopologyType: 'JSON',
-            modelTopologyBytes: JSON.stringify(artifacts.modelTopology).length,
-            weightSpecsBytes: JSON.stringify(artifacts.weightSpecs ?? []).length,
-            weightDataBytes: weights.byteLength,
-          },
-        };
-      } catch (e) {
-        fs.rmSync(tmp, { recursive: true, force: true });
-        throw e;
-      }
+      const target = ensureDir(dir, 'folderSaveHandler');
+      const weights = artifacts.weightData === undefined ? new Uint8Array(0) : concatWeightData(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+      };
+      if (artifacts.trainingConfig !== undefined) modelJson.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+      writeFileAtomic(path.join(target, WEIGHTS_BIN), weights);
+      writeFileAtomic(path.join(target, MODEL_JSON), JSON.stringify(modelJson));
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          modelTopologyBytes: JSON.stringify(artifacts.modelTopology).length,
+          weightSpecsBytes: JSON.stringify(artifacts.weightSpecs ?? []).length,
+          weightDataBytes: weights.byteLength,
+        },
+      };
     },
   };
 }
@@ -115,8 +90,12 @@ export function folderLoadHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Saves `model` into `dir` (model.json + weights.bin), atomically. */
+/**
+ * Saves `model` into the folder `dir` as model.json + weights.bin, replacing each atomically and
+ * leaving everything else in `dir` alone; creates `dir` if needed; refuses a path that is not a folder.
+ */
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  ensureDir(dir, 'saveModel');
   await model.save(folderSaveHandler(dir));
 }
 

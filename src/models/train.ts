@@ -55,6 +55,26 @@ export function misclassified(model: tfl.LayersModel, split: MnistSplit, batchSi
   return out;
 }
 
+/**
+ * `accuracy` a batch at a time with a turn of the event loop between batches, so that signal
+ * handlers (Ctrl-C) run during a long evaluation instead of after it.
+ */
+async function accuracyYielding(model: tfl.LayersModel, split: MnistSplit, count?: number, batchSize = 500): Promise<number> {
+  const n = Math.min(count ?? split.n, split.n);
+  if (n === 0) return NaN;
+  const size = split.rows * split.cols;
+  let correct = 0;
+  for (let start = 0; start < n; start += batchSize) {
+    const m = Math.min(batchSize, n - start);
+    const part: MnistSplit = {
+      ...split, n: m, pixels: split.pixels.subarray(start * size, (start + m) * size), labels: split.labels.subarray(start, start + m),
+    };
+    correct += Math.round(accuracy(model, part, m, m) * m);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return correct / n;
+}
+
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
@@ -162,8 +182,8 @@ export async function trainModel(model: tfl.LayersModel, data: MnistData, option
     if (interrupted && done === 0) break;
     const e0 = performance.now();
     const sample = evalSamples > 0 ? evalSamples : undefined;
-    const trainAcc = accuracy(model, train, sample);
-    const testAcc = accuracy(model, data.test, sample);
+    const trainAcc = await accuracyYielding(model, train, sample);
+    const testAcc = await accuracyYielding(model, data.test, sample);
     const record: EpochRecord = {
       epoch, steps: done, loss: lossSum / images, batchAcc: accSum / images, trainAcc, testAcc,
       trainSeconds, evalSeconds: (performance.now() - e0) / 1000, imagesPerSec: images / trainSeconds,
@@ -171,6 +191,6 @@ export async function trainModel(model: tfl.LayersModel, data: MnistData, option
     history.push(record);
     options.onEpochEnd?.(record);
   }
-  const finalTestAcc = interrupted ? NaN : accuracy(model, data.test);
+  const finalTestAcc = interrupted ? NaN : await accuracyYielding(model, data.test);
   return { history, interrupted, finalTestAcc };
 }

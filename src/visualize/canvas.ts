@@ -3,8 +3,8 @@
  * PNG with pngjs. Enough for the CLI's plots and image grids, no native code.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from '../files';
 
 export type Rgb = [number, number, number];
 
@@ -146,11 +146,9 @@ export class Canvas {
     return PNG.sync.write(png, { colorType: gray ? 0 : 2, inputColorType: 6, inputHasAlpha: true });
   }
 
-  /** Writes the PNG atomically (temp file, then rename). */
+  /** Writes the PNG, replacing `file` atomically (see `writeFileAtomic`). */
   save(file: string): void {
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-    fs.writeFileSync(tmp, this.toPng());
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, this.toPng());
   }
 }
 

@@ -94,7 +94,7 @@ const TFJS_SCRIPTS = [
 
 /** Serves the page, tfjs's bundles, our bundles and the book fixtures on 127.0.0.1. */
 function serve(root: string, bundles: Bundles): Promise<{ server: Server; url: string }> {
-  const fixtures = path.resolve(root, '../shared/fixtures/book');
+  const fixtures = path.resolve(root, 'assets/book');
   const routes: Record<string, string> = { '/lib/tfjs-im2col.min.js': bundles.library, '/lib/page.js': bundles.page };
   const html = `<!doctype html><html><head><meta charset="utf-8"></head><body>
 ${TFJS_SCRIPTS.map((s) => `<script src="/${s}"></script>`).join('\n')}
@@ -151,20 +151,25 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** Headless Chromium: $CHROMIUM_PATH or Debian's /usr/bin/chromium, with SwiftShader WebGL. */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`tfjs-im2col browser tests: no Chromium at ${executablePath}. Install Debian's chromium ` +
+      '(apt-get install -y chromium) or set CHROMIUM_PATH; playwright\'s own browser downloads are not used.');
+  }
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+}
+
 /** Launches Chromium, opens the harness page and waits until `harness` is ready. */
 export async function openSession(options: { webglVersion?: 1 | 2; forceF16?: boolean } = {}): Promise<BrowserSession> {
-  const { chromium } = await import('playwright-core');
   const root = findRepoRoot();
   const bundles = await buildBundles(root);
   const { server, url } = await serve(root, bundles);
   let browser: Browser | undefined;
   try {
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-    if (!existsSync(executablePath)) {
-      throw new Error(`tfjs-im2col browser tests: no Chromium at ${executablePath}. Install Debian's chromium ` +
-        '(apt-get install -y chromium) or set CHROMIUM_PATH; playwright\'s own browser downloads are not used.');
-    }
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));

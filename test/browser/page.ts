@@ -9,6 +9,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { mulberry32 } from '../../src/random';
+import { BUILTIN_ONLY_CASES, Outcome, outcomeOf } from '../helpers/builtin_cases';
 declare const tf: any;
 declare const tfjsIm2col: any;
 
@@ -91,6 +92,22 @@ async function runOn(impl: Impl, fn: () => any[]): Promise<{ values: Float32Arra
   } finally {
     outs.forEach((t) => t.dispose());
   }
+}
+
+/** Each webgl case of test/helpers/builtin_cases.ts with the builtin webgl kernels and with ours. */
+export async function builtinOnlyCases(): Promise<Array<{ name: string; builtin: Outcome; ours: Outcome }>> {
+  const results = [];
+  const run = async (impl: Impl, c: (typeof BUILTIN_ONLY_CASES)[number]) => {
+    await useImpl(impl);
+    const before = tf.memory().numTensors;
+    const outcome = await outcomeOf(tf, c);
+    return { ...outcome, leakedTensors: tf.memory().numTensors - before };
+  };
+  for (const c of BUILTIN_ONLY_CASES.filter((k) => k.backends.includes('webgl'))) {
+    results.push({ name: c.name, builtin: await run('builtinGL', c), ours: await run('oursGL', c) });
+  }
+  await useImpl('builtinGL');
+  return results;
 }
 
 export interface Comparison {

@@ -65,3 +65,33 @@ export function avgPoolGradReference(dy: ArrayLike<number>, info: Info): Float64
   }
   return dx;
 }
+
+/** dx of a max pool, NHWC: each dy goes to the first maximum (row-major) of its window's in-bounds pixels. */
+export function maxPoolGradReference(x: ArrayLike<number>, dy: ArrayLike<number>, info: Info): Float64Array {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
+  const dx = new Float64Array(batchSize * inHeight * inWidth * inChannels);
+  for (let n = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        for (let c = 0; c < inChannels; c++) {
+          let best = -Infinity;
+          let first = -1;
+          for (let fh = 0; fh < info.filterHeight; fh++) {
+            for (let fw = 0; fw < info.filterWidth; fw++) {
+              const ih = oh * info.strideHeight - info.padInfo.top + fh;
+              const iw = ow * info.strideWidth - info.padInfo.left + fw;
+              if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) continue;
+              const i = ((n * inHeight + ih) * inWidth + iw) * inChannels + c;
+              if (x[i] > best) {
+                best = x[i];
+                first = i;
+              }
+            }
+          }
+          if (first >= 0) dx[first] += dy[((n * outHeight + oh) * outWidth + ow) * inChannels + c];
+        }
+      }
+    }
+  }
+  return dx;
+}

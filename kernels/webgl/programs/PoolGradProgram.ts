@@ -1,0 +1,47 @@
+import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
+import { forEachWindowContaining } from './glsl';
+import { POOL_UNIFORMS } from './PoolProgram';
+
+/**
+ * Pool gradients into dx [N, H, W, C] (unpacked): for each input pixel, the
+ * windows that contain it.
+ *  - 'max': inputs dy and pos (from PoolProgram 'argmax'); dy flows where
+ *    pos names this pixel's offset in the window.
+ *  - 'avg': input dy; each window passes dy / (its in-bounds pixel count).
+ */
+export class PoolGradProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = false;
+  packedOutput = false;
+  enableShapeUniforms = true;
+  customUniforms = POOL_UNIFORMS;
+
+  constructor(inShape: [number, number, number, number], mode: 'max' | 'avg') {
+    this.variableNames = mode === 'max' ? ['dy', 'pos'] : ['dy'];
+    this.outputShape = inShape;
+    const contribution = mode === 'max'
+      ? `if (getPos(n, oh, ow, c) == float(fh * filterSize.y + fw)) acc += getDy(n, oh, ow, c);`
+      : `acc += getDy(n, oh, ow, c) /
+           float(inRange(oh * stride.x - padTopLeft.x, filterSize.x, dilation.x, inputSize.x) *
+                 inRange(ow * stride.y - padTopLeft.y, filterSize.y, dilation.y, inputSize.y));`;
+    this.userCode = `
+      // How many t in [0, count) have 0 <= start + t·step < size.
+      int inRange(int start, int count, int step, int size) {
+        int tLo = start >= 0 ? 0 : (step - 1 - start) / step;
+        int last = size - 1 - start;
+        if (last < 0) return 0;
+        int tHi = last / step;
+        if (tHi > count - 1) tHi = count - 1;
+        return tHi >= tLo ? tHi - tLo + 1 : 0;
+      }
+      void main() {
+        ivec4 o = getOutputCoords();
+        int n = o.x; int h = o.y; int w = o.z; int c = o.w;
+        float acc = 0.0;
+        ${forEachWindowContaining('h', 'w', contribution)}
+        setOutput(acc);
+      }`;
+  }
+}

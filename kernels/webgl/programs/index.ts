@@ -1,0 +1,11 @@
+/** Our GPGPU programs for tfjs's webgl backend, one per file; glsl.ts holds what they share. */
+export { Col2imProgram } from './Col2imProgram';
+export { GemmProgram } from './GemmProgram';
+export { GemmReduceRowsProgram } from './GemmReduceRowsProgram';
+export type { EpilogueSpec } from './glsl';
+export { windowUniformValues } from './glsl';
+export { Im2colProgram } from './Im2colProgram';
+export { PoolGradProgram } from './PoolGradProgram';
+export { PoolProgram } from './PoolProgram';
+export { SumRelayoutProgram } from './SumRelayoutProgram';
+export { TransposeProgram } from './TransposeProgram';

@@ -1,0 +1,58 @@
+/**
+ * Bundles tfjs-core's op specs with test/specs/runtime.ts for one backend.
+ * Spec files are ESM that import tfjs-core through relative paths
+ * (`../index`), so tfjs-core, the backends and our kernels must all resolve to
+ * tfjs-core's ESM `dist/index.js` (mainFields module first): one tfjs, one
+ * kernel registry.
+ */
+import { build } from 'esbuild';
+import * as path from 'node:path';
+
+/** Spec files (under tfjs-core's dist/ops/) of the ops whose kernels we replace on each backend. */
+export const SPEC_FILES: Record<'cpu' | 'webgl', string[]> = {
+  cpu: [
+    'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
+    'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
+    'mat_mul_test', 'fused/fused_mat_mul_test',
+    'add_test', 'sub_test', 'arithmetic_test', 'relu_test', 'step_test', 'sqrt_test', 'sum_test',
+  ],
+  webgl: [
+    'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
+    'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
+  ],
+};
+
+const BACKEND_PACKAGES = { cpu: ['@tensorflow/tfjs-backend-cpu'], webgl: ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl'] };
+
+/**
+ * Writes `outfile`: in Node (cpu) a program that runs the specs and writes the
+ * report as JSON to the file named by its first argument; in the browser
+ * (webgl) a script that defines `globalThis.runSpecs()`, resolving to the report.
+ */
+export async function bundleSpecs(root: string, backend: 'cpu' | 'webgl', outfile: string): Promise<void> {
+  const specs = SPEC_FILES[backend].map((f) => `require('@tensorflow/tfjs-core/dist/ops/${f}.js');`);
+  const finish = backend === 'cpu'
+    ? "runtime.run('cpu').then((r) => { require('node:fs').writeFileSync(process.argv[2], JSON.stringify(r)); process.exit(0); });"
+    : "globalThis.runSpecs = () => runtime.run('webgl');";
+  const contents = [
+    ...BACKEND_PACKAGES[backend].map((p) => `require('${p}');`),
+    "const runtime = require('./test/specs/runtime.ts');",
+    `runtime.prepare('${backend}');`,
+    ...specs,
+    finish,
+  ].join('\n');
+  await build({
+    stdin: { contents, resolveDir: root, sourcefile: `specs-${backend}.js`, loader: 'js' },
+    bundle: true, absWorkingDir: root, outfile, logLevel: 'error', target: 'es2020',
+    platform: backend === 'cpu' ? 'node' : 'browser', format: backend === 'cpu' ? 'cjs' : 'iife',
+    mainFields: backend === 'cpu' ? ['module', 'main'] : ['browser', 'module', 'main'],
+    // Node-only branches of tfjs-core (its node platform, worker checks) stay unresolved in the browser.
+    external: backend === 'cpu' ? [] : ['worker_threads', 'util', 'node-fetch', 'fs', 'path', 'crypto'],
+    // jasmine-core, bundled as CommonJS, takes `global` for its global object (window in a page).
+    define: backend === 'cpu' ? {} : { global: 'globalThis' },
+  });
+}
+
+export function specBundlePath(dir: string, backend: string): string {
+  return path.join(dir, `specs-${backend}.js`);
+}
