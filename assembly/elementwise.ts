@@ -1,5 +1,5 @@
 // WebAssembly SIMD128 elementwise kernels on float32 (byte addresses into
-// linear memory, staged by kernels/core/vector_wasm.ts). The semantics are
+// linear memory, staged by kernels/wasm_runtime/vector.ts). The semantics are
 // those of kernels/core/elementwise.ts and kernels/cpu/unary.ts, value for
 // value: one IEEE single operation per element (+ − × ÷ and √ round the same
 // in float32 as in float64 rounded to float32), NaN wherever JavaScript gives NaN.

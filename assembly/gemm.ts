@@ -6,7 +6,7 @@
 //
 // Every operand is a strided view of linear memory: element (i, j) of A lives
 // at a + 4·(i·ars + j·acs). Strides are in floats and may be negative. The
-// caller (kernels/core/gemm_wasm.ts) stages the operands in memory and hands
+// caller (kernels/wasm_runtime/gemm_wasm.ts) stages the operands in memory and hands
 // each call its own scratch area `work` (WORK_FLOATS floats, 16-byte aligned),
 // so several threads can run `gemm` on one shared memory at once.
 //

@@ -2,7 +2,7 @@
 // f32x4 (the last group overlapping the one before when 4 does not divide C),
 // scalar loops when C < 4.
 //
-// Compiled by scripts/build-wasm.mjs; kernels/core/vector_wasm.ts places the
+// Compiled by scripts/build-wasm.mjs; kernels/wasm_runtime/vector.ts places the
 // operands in linear memory (byte addresses below) and calls these. The
 // semantics are those of kernels/core/pool.ts, value for value:
 //   maxPool:     y = max over each window's in-bounds pixels, NaN skipped

@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
 import os from 'node:os';
 import { Bench } from 'tinybench';
 import type { GemmEngine, Matrix } from '../kernels/core/gemm';
-import type { WasmEngine } from '../kernels/core/gemm_wasm';
+import type { WasmEngine } from '../kernels/wasm_runtime/gemm_wasm';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -31,7 +31,7 @@ interface Case {
   /** Builds the three views (A m×k, B k×n, C m×n) with the layouts the caller uses. */
   views(): { a: Matrix; b: Matrix; c: Matrix };
   accumulate: boolean;
-  /** A is placed in the engine's own memory (`resident`), as an im2col workspace from allocGemmBuffer would be. */
+  /** A is placed in the engine's own memory (`resident`), as the im2col workspace is. */
   residentA?: boolean;
 }
 
@@ -92,8 +92,8 @@ const CASES: Case[] = [
 async function main(): Promise<void> {
   // Imported after the flag is set: the modules are validated on first use.
   const { scalarEngine } = await import('../kernels/core/gemm');
-  const { createWasmEngine, wasmSupported } = await import('../kernels/core/gemm_wasm');
-  const { createThreadedEngine, threadsSupported } = await import('../kernels/core/gemm_threads');
+  const { createWasmEngine, wasmSupported } = await import('../kernels/wasm_runtime/gemm_wasm');
+  const { createThreadedEngine, threadsSupported } = await import('../kernels/wasm_runtime/gemm_threads');
   const time = option('--time', 1000);
   const maxThreads = option('--threads', os.cpus().length);
 
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     for (const { label, engine } of engines) {
       let av = a;
       if (c.residentA) {
-        const resident = (engine as Partial<WasmEngine>).resident?.(a.data.length) ?? null;
+        const resident = (engine as Partial<WasmEngine>).linearMemory?.resident(a.data.length) ?? null;
         if (resident === null) {
           skipped.add(label);
           continue;
@@ -161,7 +161,7 @@ async function matMulSection(time: number): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const { batchMatMulConfig } = await import('../kernels/cpu/BatchMatMul');
-  const { selectBestGemmEngine, shutdownGemmThreads } = await import('../kernels/core/engines');
+  const { selectBestGemmEngine, shutdownGemmThreads } = await import('../kernels/wasm_runtime/engines');
   await tf.setBackend('cpu');
   const engine = selectBestGemmEngine();
   const shapes: Array<[string, number[], number[], boolean, boolean]> = [

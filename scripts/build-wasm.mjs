@@ -1,9 +1,9 @@
 // Compiles the AssemblyScript GEMM (assembly/gemm.ts) into its four WebAssembly
-// variants and writes them, base64-encoded, into kernels/core/gemm_wasm_binary.ts,
+// variants and writes them, base64-encoded, into kernels/wasm_runtime/gemm_binary.ts,
 // so that Node, jest (ts-jest) and the browser bundle all load the kernels
 // without any file I/O. Likewise the vector kernels (assembly/vector.ts: max
 // pooling and elementwise passes; SIMD128 on private or shared memory) into
-// kernels/core/vector_wasm_binary.ts.
+// kernels/wasm_runtime/vector_binary.ts.
 //
 //   simd            SIMD128, private memory     (browsers; Node without threads)
 //   simdShared      SIMD128, shared memory      (Node worker pool)
@@ -31,7 +31,7 @@ const common = [
 ];
 const modules = [
   {
-    sources: ['assembly/gemm.ts'], target: 'kernels/core/gemm_wasm_binary.ts', what: 'The GEMM WebAssembly modules',
+    sources: ['assembly/gemm.ts'], target: 'kernels/wasm_runtime/gemm_binary.ts', what: 'The GEMM WebAssembly modules',
     variants: {
       simd: [],
       simdShared: ['--enable', 'threads', '--sharedMemory'],
@@ -40,7 +40,7 @@ const modules = [
     },
   },
   {
-    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts', 'assembly/im2col.ts'], target: 'kernels/core/vector_wasm_binary.ts',
+    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts', 'assembly/im2col.ts'], target: 'kernels/wasm_runtime/vector_binary.ts',
     what: 'The vector-kernel WebAssembly modules (max pooling, elementwise)',
     variants: { vectorSimd: [], vectorSimdShared: ['--enable', 'threads', '--sharedMemory'] },
   },

@@ -10,7 +10,7 @@ import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 import { avgPoolGradReference } from './helpers/reference';
 import { Pad, padArb } from './helpers/cases';
 import { DEFAULT_WORKSPACE_BYTES, setIm2colWorkspaceBytes } from '../src';
-import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/core/vector_wasm';
+import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/wasm_runtime/vector';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { registerIm2colKernels } from '../src';
-import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/core/vector_wasm';
+import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/wasm_runtime/vector';
 import { mulberry32 } from '../src/random';
 import { tf } from './helpers/tf';
 

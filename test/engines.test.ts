@@ -1,5 +1,5 @@
 /**
- * Engine selection (kernels/core/engines.ts), the conv kernels under every
+ * Engine selection (kernels/wasm_runtime/engines.ts), the conv kernels under every
  * engine against tfjs's builtins, and the worker pool's lifecycle: a process
  * whose pool is never closed still exits, from the esbuild CommonJS bundle too.
  */
@@ -14,10 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import {
-  allocGemmBuffer, availableGemmEngines, bestGemmEngineName, currentGemmEngine, isGemmResident, releaseGemmBuffer,
-  selectBestGemmEngine, shutdownGemmThreads, useGemmEngine, GemmEngineName,
-} from '../kernels/core/engines';
-import { getGemmEngine, scalarEngine } from '../kernels/core/gemm';
+  availableGemmEngines, bestGemmEngineName, currentGemmEngine, gemmLinearMemory, getGemmEngine, selectBestGemmEngine,
+  shutdownGemmThreads, useGemmEngine, GemmEngineName,
+} from '../kernels/wasm_runtime/engines';
+import { scalarEngine } from '../kernels/core/gemm';
 import { registerIm2colKernels } from '../src';
 
 tf.setBackend('cpu');
@@ -51,21 +51,20 @@ test('useGemmEngine switches engines and rejects bad requests without changing t
   expect(getGemmEngine()).toBe(scalarEngine);
 });
 
-test('allocGemmBuffer: resident on the wasm engines, a plain array on scalar; stale after a switch', () => {
+test('gemmLinearMemory: each wasm engine has its own shared memory, the scalar engine none', () => {
   useGemmEngine('wasm-threads', { threads: 2 });
-  const buf = allocGemmBuffer(1000);
+  const threaded = gemmLinearMemory()!;
+  const buf = threaded.resident(1000)!;
   expect(buf.length).toBe(1000);
-  expect(isGemmResident(buf)).toBe(true);
+  expect(threaded.isResident(buf)).toBe(true);
   useGemmEngine('wasm-simd');
-  expect(isGemmResident(buf)).toBe(false);
-  const buf2 = allocGemmBuffer(1000);
-  expect(isGemmResident(buf2)).toBe(true);
-  releaseGemmBuffer(buf2);
-  expect(isGemmResident(buf2)).toBe(false);
+  const single = gemmLinearMemory()!;
+  expect(single).not.toBe(threaded);
+  expect(single.isResident(buf)).toBe(false);
+  threaded.release(buf);
+  expect(threaded.isResident(buf)).toBe(false);
   useGemmEngine('scalar');
-  const plain = allocGemmBuffer(10);
-  expect(isGemmResident(plain)).toBe(false);
-  releaseGemmBuffer(plain);
+  expect(gemmLinearMemory()).toBeNull();
 });
 
 test('shutdownGemmThreads stops the pool and falls back to single-threaded SIMD', async () => {
@@ -131,7 +130,7 @@ test('a process that never closes its pool still exits (esbuild CommonJS bundle,
   try {
     const entry = join(dir, 'entry.ts');
     writeFileSync(entry, `
-      import { useGemmEngine } from ${JSON.stringify(join(__dirname, '../kernels/core/engines'))};
+      import { useGemmEngine } from ${JSON.stringify(join(__dirname, '../kernels/wasm_runtime/engines'))};
       import { rowMajor } from ${JSON.stringify(join(__dirname, '../kernels/core/gemm'))};
       const engine = useGemmEngine('wasm-threads', { threads: 2 });
       const n = 256;
@@ -146,6 +145,41 @@ test('a process that never closes its pool still exits (esbuild CommonJS bundle,
     const stdout = execFileSync(process.execPath, [out], { timeout: 30_000, encoding: 'utf8' });
     expect(JSON.parse(stdout.trim())).toEqual({ name: 'wasm-threads', live: 1, c0: 256, cLast: 256 });
     expect(Date.now() - started).toBeLessThan(30_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('importing the package starts nothing: the engine is chosen on the first convolution', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gemm-lazy-'));
+  try {
+    // Counts WebAssembly modules compiled, before and after the package is loaded and used.
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, `
+      const Module = WebAssembly.Module;
+      let compiled = 0;
+      (WebAssembly as any).Module = function (bytes: BufferSource) { compiled++; return new Module(bytes); };
+      const tf = require('@tensorflow/tfjs-core');
+      require('@tensorflow/tfjs-backend-cpu');
+      const tfjsOwn = compiled; // tfjs-core compiles a tiny module of its own
+      const pkg = require(${JSON.stringify(join(__dirname, '../src'))});
+      const afterImport = compiled - tfjsOwn;
+      const reg = pkg.registerIm2colKernels({ backends: ['cpu'] });
+      const afterRegister = compiled - tfjsOwn;
+      tf.conv2d(tf.ones([1, 8, 8, 2]), tf.ones([3, 3, 2, 4]), 1, 'same').dataSync();
+      const afterConv = compiled - tfjsOwn > 0;
+      console.log(JSON.stringify({ afterImport, afterRegister, afterConv, engine: pkg.currentGemmEngine().name }));
+      reg.restore();
+      pkg.shutdownGemmThreads();
+    `);
+    const out = join(dir, 'bundle.cjs');
+    buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error',
+      external: ['@tensorflow/*'] });
+    const stdout = execFileSync(process.execPath, [out], {
+      timeout: 60_000, encoding: 'utf8', env: { ...process.env, NODE_PATH: join(__dirname, '../node_modules') },
+    });
+    const last = stdout.trim().split('\n').pop()!;
+    expect(JSON.parse(last)).toEqual({ afterImport: 0, afterRegister: 0, afterConv: true, engine: bestGemmEngineName() });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

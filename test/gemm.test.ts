@@ -10,8 +10,8 @@ import { randomValues } from './helpers/random';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { GemmEngine, gemmScalar, Matrix } from '../kernels/core/gemm';
-import { createWasmEngine, WasmEngine, wasmSupported } from '../kernels/core/gemm_wasm';
-import { createThreadedEngine, IDLE_MS, ThreadedEngine } from '../kernels/core/gemm_threads';
+import { createWasmEngine, WasmEngine, wasmSupported } from '../kernels/wasm_runtime/gemm_wasm';
+import { createThreadedEngine, IDLE_MS, ThreadedEngine } from '../kernels/wasm_runtime/gemm_threads';
 
 // Before any module is compiled: lets this Node 20 validate the relaxed-SIMD variants.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -214,27 +214,29 @@ describe.each([
       const b = makeView(k, n, lb, offset + 1, seed + 1);
       const c = makeView(m, n, lc, offset + 2, seed + 2);
       // Move A and C into resident buffers (same layout), keep B an ordinary array.
-      const ra = engine.resident(a.data.length)!;
-      const rc = engine.resident(c.data.length)!;
+      const mem = engine.linearMemory;
+      const ra = mem.resident(a.data.length)!;
+      const rc = mem.resident(c.data.length)!;
       ra.set(a.data);
       rc.set(c.data);
-      expect(engine.isResident(ra) && engine.isResident(rc)).toBe(true);
+      expect(mem.isResident(ra) && mem.isResident(rc)).toBe(true);
       check(engine, m, n, k, { ...a, data: ra }, b, { ...c, data: rc }, accumulate);
-      engine.releaseResident(ra);
-      engine.releaseResident(rc);
+      mem.release(ra);
+      mem.release(rc);
     }), { numRuns: 60 });
   });
 
   test('released buffers are reused, live ones never overlap, plain arrays are not resident', () => {
     const engine = make();
-    const x = engine.resident(1000)!;
-    const y = engine.resident(500)!;
+    const mem = engine.linearMemory;
+    const x = mem.resident(1000)!;
+    const y = mem.resident(500)!;
     expect(x.byteOffset + x.byteLength <= y.byteOffset || y.byteOffset + y.byteLength <= x.byteOffset).toBe(true);
-    engine.releaseResident(x);
-    expect(engine.isResident(x)).toBe(false);
-    const z = engine.resident(800)!;
+    mem.release(x);
+    expect(mem.isResident(x)).toBe(false);
+    const z = mem.resident(800)!;
     expect(z.byteOffset).toBe(x.byteOffset);
-    expect(engine.isResident(new Float32Array(10))).toBe(false);
+    expect(mem.isResident(new Float32Array(10))).toBe(false);
     // A big staged problem grows the memory; the resident views stay valid and in use.
     const [m, n, k] = [300, 100, 200];
     check(engine, m, n, k, makeView(m, k, 'row', 0, 1), makeView(k, n, 'row', 0, 2), makeView(m, n, 'row', 0, 3), false);

@@ -13,9 +13,10 @@ import '@tensorflow/tfjs-layers';
 import { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from '../kernels/cpu/BatchMatMul';
 import { fusedMatMulConfig, mergeAxes } from '../kernels/cpu/_FusedMatMul';
-import { GemmEngine, getGemmEngine, scalarEngine, setGemmEngine } from '../kernels/core/gemm';
-import { createWasmEngine } from '../kernels/core/gemm_wasm';
-import { createThreadedEngine, ThreadedEngine } from '../kernels/core/gemm_threads';
+import { GemmEngine, scalarEngine } from '../kernels/core/gemm';
+import { getGemmEngine, setGemmEngine } from '../kernels/wasm_runtime/engines';
+import { createWasmEngine } from '../kernels/wasm_runtime/gemm_wasm';
+import { createThreadedEngine, ThreadedEngine } from '../kernels/wasm_runtime/gemm_threads';
 import { KernelInputError } from '../kernels/core/geometry';
 
 tf.setBackend('cpu');

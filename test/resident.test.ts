@@ -1,6 +1,6 @@
 /**
  * Kernel outputs kept in WebAssembly memory (kernels/cpu/resident.ts) and the
- * allocator under them (kernels/core/wasm_memory.ts): tfjs must not be able
+ * allocator under them (kernels/wasm_runtime/linear_memory.ts): tfjs must not be able
  * to tell. Values are checked against plain JavaScript arithmetic on the
  * inputs; reused blocks are poisoned with NaN (test/setup.ts), so a tensor
  * that still pointed into a freed block would read NaN or another tensor's data.
@@ -11,8 +11,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { gemmLinearMemory, useGemmEngine } from '../kernels/core/engines';
-import { inResidentMemory, LinearMemory } from '../kernels/core/wasm_memory';
+import { gemmLinearMemory, useGemmEngine } from '../kernels/wasm_runtime/engines';
+import { inResidentMemory, LinearMemory } from '../kernels/wasm_runtime/linear_memory';
 import { outputArray } from '../kernels/cpu/resident';
 import {
   MIN_RESIDENT_FLOATS, registerIm2colKernels, Registration, residentOutputsActive, residentOutputStats, setResidentOutputs,

@@ -7,12 +7,12 @@
  * workspace. The output-side matrix (rows × outC) is read and written in place
  * through strided views: NHWC is row-major, NCHW is per-image transposed.
  */
-import { gemmLinearMemory } from './engines';
+import { gemm, gemmLinearMemory } from '../wasm_runtime/engines';
+import type { LinearMemory } from '../wasm_runtime/linear_memory';
+import { Matrix, rowMajor, transposed } from './gemm';
 import { colRows, colWidth, ConvGeometry } from './geometry';
-import { gemm, Matrix, rowMajor, transposed } from './gemm';
 import { col2imRows, im2colRows } from './im2col';
 import { show } from './show';
-import type { LinearMemory } from './wasm_memory';
 
 /** Default size of the im2col workspace: 16 MiB, whatever the batch size. */
 export const DEFAULT_WORKSPACE_BYTES = 16 * 1024 * 1024;

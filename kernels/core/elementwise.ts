@@ -10,14 +10,22 @@
  * run in which each operand either advances (stride 1) or stays (stride 0).
  * The op's own loop does the innermost two dimensions, so a bias add over NHWC
  * (57,600 runs of 30), a same-shape or a scalar operation is a single call.
- * The loops run in WebAssembly SIMD where available (vector_wasm.ts), in
- * JavaScript otherwise (kernels/cpu/binary.ts, unary.ts); both give the same values.
+ * The loops run in WebAssembly SIMD where available
+ * (kernels/wasm_runtime/vector.ts), in JavaScript (below) otherwise; both
+ * give the same values. This file makes that choice for the elementwise
+ * kernels and Sum, as pool.ts and im2col.ts do for theirs.
  *
  * Results are bit-identical to the builtins: each element gets the same
  * float64 operation rounded once to float32, and sums add the same values in
  * the same order into a float64 accumulator.
  */
-import { wasmSumColumns } from './vector_wasm';
+import { BINARY_OPS, BlockRunner, wasmBinary, wasmSumColumns, wasmUnary } from '../wasm_runtime/vector';
+
+// Module constants, not global lookups per element (slow in Node's vm contexts, e.g. under jest).
+const { max, sqrt } = Math;
+
+export type BinaryOp = keyof typeof BINARY_OPS;
+export type UnaryOp = 'relu' | 'step' | 'sqrt';
 
 /**
  * A binary op over a block of `rows` runs of `n`: for r < rows, i < n,
@@ -28,12 +36,6 @@ export type BinaryBlock = (
   out: Float32Array, o: number, a: Float32Array, ia: number, ra: number, sa: number,
   b: Float32Array, ib: number, rb: number, sb: number, rows: number, n: number,
 ) => void;
-
-/**
- * Runs one broadcast block, out[o + r·n + i] = a[ia + r·ra + i·sa] op b[ib + r·rb + i·sb],
- * given offsets into the operands and the result.
- */
-export type BlockRunner = (o: number, ia: number, ra: number, sa: number, ib: number, rb: number, sb: number, rows: number, n: number) => void;
 
 /** A merged dimension: its size and the strides of out, a and b along it (0 where a or b broadcasts). */
 interface BroadcastDim {
@@ -95,6 +97,67 @@ export function forEachBroadcastBlock(aShape: number[], bShape: number[], outSha
     for (let i = 0; i < d.size; i++) walk(level + 1, o + i * d.outStride, ia + i * d.aStride, ib + i * d.bStride);
   };
   walk(0, 0, 0, 0);
+}
+
+const addBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] + b[ib + i * sb];
+  }
+};
+const subBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] - b[ib + i * sb];
+  }
+};
+const multiplyBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] * b[ib + i * sb];
+  }
+};
+const realDivBlock: BinaryBlock = (out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n) => {
+  for (let r = 0; r < rows; r++, o += n, ia += ra, ib += rb) {
+    for (let i = 0; i < n; i++) out[o + i] = a[ia + i * sa] / b[ib + i * sb];
+  }
+};
+const BINARY_BLOCKS: Record<BinaryOp, BinaryBlock> = { Add: addBlock, Sub: subBlock, Multiply: multiplyBlock, RealDiv: realDivBlock };
+
+/** out = a op b with NumPy broadcasting of aShape and bShape to `outShape` (tfjs's broadcast shape). */
+export function binaryInto(
+  op: BinaryOp, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], outShape: number[], out: Float32Array,
+): void {
+  const wasm = wasmBinary(op, a, b, out);
+  if (wasm !== null) {
+    forEachBroadcastBlock(aShape, bShape, outShape, wasm.block);
+    wasm.finish();
+    return;
+  }
+  const block = BINARY_BLOCKS[op];
+  forEachBroadcastBlock(aShape, bShape, outShape,
+    (o, ia, ra, sa, ib, rb, sb, rows, n) => block(out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n));
+}
+
+type UnaryLoop = (x: Float32Array, y: Float32Array, alpha: number) => void;
+
+const UNARY_LOOPS: Record<UnaryOp, UnaryLoop> = {
+  /** max(0, x); NaN stays NaN, -0 becomes 0 (Math.max, as the builtin). */
+  relu: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = max(0, x[i]);
+  },
+  /** 1 where x > 0, alpha elsewhere, NaN for NaN. */
+  step: (x, y, alpha) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      y[i] = v !== v ? v : v > 0 ? 1 : alpha;
+    }
+  },
+  sqrt: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = sqrt(x[i]);
+  },
+};
+
+/** y = relu(x), step(x) (alpha where x ≤ 0) or sqrt(x), elementwise. */
+export function unaryInto(op: UnaryOp, x: Float32Array, y: Float32Array, alpha = 0): void {
+  if (!wasmUnary(op, x, y, alpha)) UNARY_LOOPS[op](x, y, alpha);
 }
 
 /**

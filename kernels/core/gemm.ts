@@ -4,16 +4,16 @@
  * The chapter turns convolution into one big matrix product (im2col, then
  * `np.dot`); this file is that `np.dot`, for Float32Arrays.
  *
- * One entry point: `gemm(m, n, k, a, b, c, accumulate)` computes
+ * One signature: `gemm(m, n, k, a, b, c, accumulate)` computes
  * C (m×n) = A (m×k) · B (k×n), or C += A·B when `accumulate` is set.
  * Each operand is a strided view, so a transpose is just swapped strides and
  * NCHW outputs can be written in place.
  *
- * The default engine is a cache-blocked, register-blocked scalar kernel in
- * TypeScript. Faster engines (WebAssembly SIMD, threads) plug in behind the
- * same entry point with `setGemmEngine`.
+ * This file holds the views and the scalar engine: a cache-blocked,
+ * register-blocked kernel in TypeScript, the fallback everywhere. The entry
+ * point and the faster engines (WebAssembly SIMD, threads) are the
+ * WebAssembly runtime's (kernels/wasm_runtime/engines.ts).
  */
-import { show } from './show';
 
 /** A strided matrix view: element (i, j) is data[offset + i*rowStride + j*colStride]. */
 export interface Matrix {
@@ -182,36 +182,3 @@ function fillZero(m: number, n: number, c: Matrix): void {
 }
 
 export const scalarEngine: GemmEngine = { name: 'scalar', gemm: gemmScalar };
-
-let engine: GemmEngine = scalarEngine;
-
-/** Throws unless `value` is an engine: an object with a non-empty string `name` and a function `gemm`. */
-function checkEngine(value: unknown): asserts value is GemmEngine {
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`setGemmEngine: engine must be an object {name, gemm}, got ${show(value)}`);
-  }
-  const { name, gemm: fn } = value as Partial<Record<keyof GemmEngine, unknown>>;
-  if (typeof name !== 'string' || name === '') {
-    throw new TypeError(`setGemmEngine: engine.name must be a non-empty string, got ${show(name)}`);
-  }
-  if (typeof fn !== 'function') throw new TypeError(`setGemmEngine: engine.gemm must be a function, got ${show(fn)}`);
-}
-
-/** Replaces the engine behind `gemm` (e.g. a WebAssembly SIMD one); returns the previous one. */
-export function setGemmEngine(next: GemmEngine): GemmEngine {
-  checkEngine(next);
-  const previous = engine;
-  engine = next;
-  return previous;
-}
-
-export function getGemmEngine(): GemmEngine {
-  return engine;
-}
-
-/** C = A·B (or C += A·B with `accumulate`), on the current engine. */
-export function gemm(
-  m: number, n: number, k: number, a: Matrix, b: Matrix, c: Matrix, accumulate: boolean,
-): void {
-  engine.gemm(m, n, k, a, b, c, accumulate);
-}

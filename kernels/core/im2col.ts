@@ -11,8 +11,8 @@
  * col2im is the adjoint: it adds each row's entries back to the input pixels
  * they came from (overlapping windows are summed, padding is dropped).
  */
+import { im2colWasm } from '../wasm_runtime/vector';
 import { colWidth, ConvGeometry, pixelLayout } from './geometry';
-import { im2colWasm } from './vector_wasm';
 
 /**
  * Walks output rows [r0, r1): `visit(o, n, ih0, iw0)` gets the col offset o of
@@ -43,9 +43,11 @@ function forEachWindowRow(
 
 /** Fills col[(r - r0) * K + (fh * filterW + fw) * inC + c] for rows r in [r0, r1) (in WebAssembly where it can). */
 export function im2colRows(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): void {
-  if (im2colWasm(x, g, r0, r1, col)) return;
   const { inH, inW, inC, filterH, filterW, dilationH, dilationW } = g;
   const { imageStride, rowStride, colStride, channelStride } = pixelLayout(g);
+  const rows = col.subarray(0, (r1 - r0) * colWidth(g));
+  if (im2colWasm(x, r0, r1, rows, [inH, inW, inC, filterH, filterW, dilationH, dilationW, g.strideH, g.strideW,
+    g.padTop, g.padLeft, g.outH, g.outW, imageStride, rowStride, colStride, channelStride])) return;
   const span = filterW * inC;
   // NHWC, undilated: an in-bounds filter row is one contiguous run of the input.
   const contiguous = g.channelsLast && dilationW === 1;

@@ -8,8 +8,8 @@
  * window's in-bounds input pixels (ranges computed once per output row and
  * column), all channels at once.
  */
+import { maxPoolGradWasm, maxPoolWasm, PoolGeometry } from '../wasm_runtime/vector';
 import { ConvGeometry } from './geometry';
-import { maxPoolGradWasm, maxPoolWasm } from './vector_wasm';
 
 /** The in-bounds input range [min[o], max[o]) of each output position o along one axis (empty in padding). */
 function windowRanges(outSize: number, stride: number, pad: number, filter: number, inSize: number): { min: Int32Array; max: Int32Array } {
@@ -31,13 +31,18 @@ function windows(g: ConvGeometry): { rows: { min: Int32Array; max: Int32Array };
   };
 }
 
+/** The geometry as the WebAssembly pooling kernels take it. */
+function poolGeometry(g: ConvGeometry): PoolGeometry {
+  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.filterH, g.filterW, g.strideH, g.strideW, g.padTop, g.padLeft];
+}
+
 /**
  * y = max over each window, per channel (in WebAssembly SIMD where available:
- * vector_wasm.ts, the same values). Like tfjs cpu: NaN is skipped (`v > max`),
+ * kernels/wasm_runtime/vector.ts, the same values). Like tfjs cpu: NaN is skipped (`v > max`),
  * an empty max is -Infinity.
  */
 export function maxPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array): void {
-  if (maxPoolWasm(x, g, y)) return;
+  if (maxPoolWasm(x, poolGeometry(g), y)) return;
   const { batch, inH, inW, inC: C, outH, outW } = g;
   const { rows, cols } = windows(g);
   y.fill(-Infinity);
@@ -88,7 +93,7 @@ export function avgPoolForward(x: Float32Array, g: ConvGeometry, y: Float32Array
  * (all NaN or -Infinity) passes no gradient, as in tfjs cpu.
  */
 export function maxPoolBackward(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): void {
-  if (maxPoolGradWasm(x, dy, g, dx)) return;
+  if (maxPoolGradWasm(x, dy, poolGeometry(g), dx)) return;
   dx.fill(0);
   const { batch, inH, inW, inC: C, outH, outW } = g;
   const { rows, cols } = windows(g);

@@ -15,7 +15,8 @@ import {
   BatchMatMul, BatchMatMulAttrs, BatchMatMulInputs, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import { im2colKernel } from '../core/fallback';
-import { gemm, Matrix, rowMajor, transposed } from '../core/gemm';
+import { Matrix, rowMajor, transposed } from '../core/gemm';
+import { gemm } from '../wasm_runtime/engines';
 import { builtinOnly, KernelInputError } from '../core/geometry';
 import { outputArray } from './resident';
 

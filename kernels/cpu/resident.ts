@@ -6,7 +6,7 @@
  * result out again — for the elementwise passes of a training step that
  * copying costs several times the arithmetic. Instead, our cpu kernels write
  * their float32 outputs (of at least MIN_RESIDENT_FLOATS) straight into the
- * GEMM engine's shared WebAssembly memory (kernels/core/wasm_memory.ts) and
+ * GEMM engine's shared WebAssembly memory (kernels/wasm_runtime/linear_memory.ts) and
  * hand tfjs a Float32Array view of it; the next kernel reads it in place.
  *
  * tfjs must not notice. So the backend instance gets four small wrappers the
@@ -28,9 +28,9 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { engine } from '@tensorflow/tfjs-core';
 import type { DataId } from '@tensorflow/tfjs-core';
-import { gemmLinearMemory } from '../core/engines';
+import { gemmLinearMemory } from '../wasm_runtime/engines';
 import { show } from '../core/show';
-import { inResidentMemory, LinearMemory } from '../core/wasm_memory';
+import { inResidentMemory, LinearMemory } from '../wasm_runtime/linear_memory';
 
 /** Outputs smaller than this stay plain arrays: copying them costs little, and they are many. */
 export const MIN_RESIDENT_FLOATS = 4096;

@@ -1,5 +1,5 @@
 /**
- * The webgl kernel set (issue 3): our own GPGPU programs run with
+ * The webgl kernel set: our own GPGPU programs run with
  * `backend.runWebGLProgram`. Only types come from tfjs-backend-webgl, so Node
  * users never load it at runtime.
  */

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-layers'; // registers the gradients
 import { registerIm2colKernels, unregisterIm2colKernels } from '../registration';
 import {
   currentGemmEngine, GEMM_ENGINE_NAMES, GemmEngineName, selectBestGemmEngine, shutdownGemmThreads, useGemmEngine,
-} from '../../kernels/core/engines';
+} from '../../kernels/wasm_runtime/engines';
 
 export type KernelChoice = 'ours' | 'builtin';
 export const GEMM_CHOICES = ['best', ...GEMM_ENGINE_NAMES];

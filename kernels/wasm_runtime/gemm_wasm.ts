@@ -10,29 +10,22 @@
  * when C is column-major, e.g. NCHW outputs), which keeps the kernel's stores
  * vectorised. Problems whose staged operands would exceed STAGE_LIMIT_FLOATS
  * are split (along m, n or k) so the module's memory stays bounded.
- * Operands that already live in the module's (shared) memory — buffers from
- * `resident()`: the im2col workspace, tensors kept in WebAssembly memory
+ * Operands that already live in the module's (shared) memory — blocks of its
+ * LinearMemory: the im2col workspace, tensors kept in WebAssembly memory
  * (kernels/cpu/resident.ts) — are used in place, uncopied.
  *
  * `WasmGemm` runs the kernel on the calling thread; `gemm_threads.ts` builds
  * on it to spread one call over a worker pool sharing the same memory.
  */
-import type { GemmEngine, Matrix } from './gemm';
-import { alignUp, LinearMemory } from './wasm_memory';
-import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './gemm_wasm_binary';
+import type { GemmEngine, Matrix } from '../core/gemm';
+import { relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './gemm_binary';
+import { alignUp, LinearMemory } from './linear_memory';
+import { compileBase64Module } from './module';
 
 /** Floats of staged operands per kernel call before the problem is split: 16 Mi floats = 64 MiB. */
 export const STAGE_LIMIT_FLOATS = 16 * 1024 * 1024;
 
 export type WasmVariant = 'simd' | 'relaxed';
-
-/** The bytes of a base64-encoded WebAssembly module (atob works in Node ≥ 16 and browsers). */
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 const moduleCache = new Map<string, WebAssembly.Module>();
 
@@ -50,17 +43,6 @@ export function wasmModule(variant: WasmVariant, shared: boolean): WebAssembly.M
   const module = compileBase64Module(text);
   if (module) moduleCache.set(key, module);
   return module;
-}
-
-/** Compiles a base64-encoded module, or null where the runtime has no WebAssembly or rejects the module. */
-export function compileBase64Module(text: string): WebAssembly.Module | null {
-  try {
-    if (typeof WebAssembly !== 'object') return null;
-    const bytes = decodeBase64(text);
-    return WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** True when this runtime can run the variant (shared needs SharedArrayBuffer-backed memory too). */
@@ -122,7 +104,7 @@ function subView(v: Matrix, r0: number, c0: number): Matrix {
 }
 
 /**
- * One module instance on one memory (kernels/core/wasm_memory.ts): per-thread
+ * One module instance on one memory (linear_memory.ts): per-thread
  * scratch areas first, then resident buffers, then the staging of each call.
  */
 export class WasmGemm {
@@ -142,25 +124,6 @@ export class WasmGemm {
 
   get memory(): WebAssembly.Memory {
     return this.mem.memory;
-  }
-
-  /**
-   * A Float32Array living in this engine's memory (shared memory only), for a caller's long-lived
-   * buffer such as the im2col workspace: operands that are views of it are used in place, with no
-   * staging copy. It stays valid until `releaseResident`; growing memory never moves shared memory.
-   * Returns null for private (non-shared) memory, whose buffer detaches when it grows.
-   */
-  resident(floats: number): Float32Array | null {
-    return this.mem.resident(floats);
-  }
-
-  /** Gives a `resident()` buffer back for reuse (its view must not be used afterwards). */
-  releaseResident(view: Float32Array): void {
-    this.mem.release(view);
-  }
-
-  isResident(view: Float32Array): boolean {
-    return this.mem.isResident(view);
   }
 
   /** Byte address of thread t's scratch area. */
@@ -299,20 +262,15 @@ export class WasmGemm {
 
 export type { Staged };
 
-/** A WebAssembly engine: `gemm` plus buffers it reads and writes in place (see `WasmGemm.resident`). */
+/** A WebAssembly engine: `gemm` on its own memory, whose blocks it reads and writes in place. */
 export interface WasmEngine extends GemmEngine {
-  /** The engine's memory: operands that are views of it are used in place. */
+  /** The engine's memory: operands that are views of its blocks are used in place. */
   readonly linearMemory: LinearMemory;
-  /** A buffer in the engine's memory (null where its memory is not shared, e.g. most browsers). */
-  resident(floats: number): Float32Array | null;
-  releaseResident(view: Float32Array): void;
-  /** True when `view` is one of this engine's resident buffers (or a view into one). */
-  isResident(view: Float32Array): boolean;
 }
 
 /**
  * A single-threaded engine: for browsers, and Node when threads are off. Uses shared memory where
- * SharedArrayBuffer exists (Node, cross-origin-isolated pages), so it can hand out resident buffers.
+ * SharedArrayBuffer exists (Node, cross-origin-isolated pages), so callers can keep buffers in its memory.
  */
 export function createWasmEngine(variant: WasmVariant = 'simd'): WasmEngine {
   const shared = typeof SharedArrayBuffer !== 'undefined' && wasmModule(variant, true) !== null;
@@ -327,8 +285,5 @@ export function createWasmEngine(variant: WasmVariant = 'simd'): WasmEngine {
     name: variant === 'simd' ? 'wasm-simd' : 'wasm-relaxed-simd',
     gemm: (m, n, k, a, b, c, accumulate) => wasm.run(m, n, k, a, b, c, accumulate, compute),
     linearMemory: wasm.mem,
-    resident: (floats) => wasm.resident(floats),
-    releaseResident: (view) => wasm.releaseResident(view),
-    isResident: (view) => wasm.isResident(view),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Choosing the engine behind `gemm` (kernels/core/gemm.ts).
+ * The engine behind `gemm`, the one matrix product every cpu kernel calls, and choosing it.
  *
  *   scalar             the TypeScript kernel; always available, the fallback
  *   wasm-simd          WebAssembly SIMD128, one thread
@@ -7,14 +7,49 @@
  *                      (Node 20 only with --experimental-wasm-relaxed-simd)
  *   wasm-threads       WebAssembly SIMD on a worker pool (Node only); relaxed SIMD when available
  *
- * `selectBestGemmEngine()` picks wasm-threads in Node (threads = cores), wasm-simd in browsers and
- * scalar where WebAssembly SIMD is missing. `useGemmEngine(name, options)` forces one.
+ * The first `gemm` call (or any question about the engine) installs the best one this runtime
+ * offers (`selectBestGemmEngine`): wasm-threads in Node (threads = cores), wasm-simd in browsers,
+ * scalar where WebAssembly SIMD is missing; importing the package starts nothing.
+ * `useGemmEngine(name, options)` forces one, `setGemmEngine(engine)` plugs in your own.
  */
-import { GemmEngine, getGemmEngine, scalarEngine, setGemmEngine } from './gemm';
+import { GemmEngine, Matrix, scalarEngine } from '../core/gemm';
+import { show } from '../core/show';
 import { createThreadedEngine, defaultThreadCount, ThreadedEngine, threadsSupported } from './gemm_threads';
-import { show } from './show';
-import type { LinearMemory } from './wasm_memory';
 import { createWasmEngine, WasmEngine, WasmVariant, wasmSupported } from './gemm_wasm';
+import type { LinearMemory } from './linear_memory';
+
+/** The engine behind `gemm`; null until first use. */
+let engine: GemmEngine | null = null;
+
+/** Throws unless `value` is an engine: an object with a non-empty string `name` and a function `gemm`. */
+function checkEngine(value: unknown): asserts value is GemmEngine {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(`setGemmEngine: engine must be an object {name, gemm}, got ${show(value)}`);
+  }
+  const { name, gemm: fn } = value as Partial<Record<keyof GemmEngine, unknown>>;
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`setGemmEngine: engine.name must be a non-empty string, got ${show(name)}`);
+  }
+  if (typeof fn !== 'function') throw new TypeError(`setGemmEngine: engine.gemm must be a function, got ${show(fn)}`);
+}
+
+/** Replaces the engine behind `gemm` (e.g. one of your own); returns the previous one. */
+export function setGemmEngine(next: GemmEngine): GemmEngine {
+  checkEngine(next);
+  const previous = getGemmEngine();
+  engine = next;
+  return previous;
+}
+
+/** The engine behind `gemm`, installing the best one on first use. */
+export function getGemmEngine(): GemmEngine {
+  return engine ?? selectBestGemmEngine();
+}
+
+/** C = A·B (or C += A·B with `accumulate`), on the current engine. */
+export function gemm(m: number, n: number, k: number, a: Matrix, b: Matrix, c: Matrix, accumulate: boolean): void {
+  (engine ?? getGemmEngine()).gemm(m, n, k, a, b, c, accumulate);
+}
 
 export type GemmEngineName = 'scalar' | 'wasm-simd' | 'wasm-relaxed-simd' | 'wasm-threads';
 
@@ -73,12 +108,12 @@ let pool: ThreadedEngine | null = null;
 const single = new Map<WasmVariant, WasmEngine>();
 
 function singleThreaded(variant: WasmVariant): WasmEngine {
-  let engine = single.get(variant);
-  if (!engine) {
-    engine = createWasmEngine(variant);
-    single.set(variant, engine);
+  let created = single.get(variant);
+  if (!created) {
+    created = createWasmEngine(variant);
+    single.set(variant, created);
   }
-  return engine;
+  return created;
 }
 
 /** Creates (without installing) the named engine. A wasm-threads engine is new each time; close it. */
@@ -114,12 +149,12 @@ export function useGemmEngine(name: GemmEngineName, options: GemmEngineOptions |
   if (name !== 'scalar' && !availableGemmEngines().includes(name)) {
     throw new Error(`tfjs-im2col gemm: engine '${name}' is not available here (available: ${availableGemmEngines().join(', ')})`);
   }
-  const engine = createGemmEngine(name, checked);
+  const created = createGemmEngine(name, checked);
   const old = pool;
-  pool = name === 'wasm-threads' ? engine as ThreadedEngine : null;
-  setGemmEngine(engine);
+  pool = name === 'wasm-threads' ? created as ThreadedEngine : null;
+  engine = created;
   if (old !== null) void old.close();
-  return engine;
+  return created;
 }
 
 /** The best engine this runtime offers: wasm-threads (Node), wasm-simd (browsers), else scalar. */
@@ -152,8 +187,8 @@ export function selectBestGemmEngine(options: GemmEngineOptions | null = {}): Ge
 
 /** Name of the engine currently behind `gemm` (with the thread count for wasm-threads). */
 export function currentGemmEngine(): { name: string; threads: number } {
-  const engine = getGemmEngine();
-  return { name: engine.name, threads: (engine as Partial<ThreadedEngine>).threads ?? 1 };
+  const current = getGemmEngine();
+  return { name: current.name, threads: (current as Partial<ThreadedEngine>).threads ?? 1 };
 }
 
 /**
@@ -164,48 +199,16 @@ export async function shutdownGemmThreads(): Promise<void> {
   const old = pool;
   if (old === null) return;
   pool = null;
-  if (getGemmEngine() === old) setGemmEngine(wasmSupported('simd') ? singleThreaded('simd') : scalarEngine);
+  if (engine === old) engine = wasmSupported('simd') ? singleThreaded('simd') : scalarEngine;
   await old.close();
 }
 
-function residentCapable(engine: GemmEngine): WasmEngine | null {
-  const e = engine as Partial<WasmEngine>;
-  return typeof e.resident === 'function' ? engine as WasmEngine : null;
-}
-
 /**
- * A Float32Array of `floats` that the current engine reads and writes in place — no staging copy —
- * when it is a WebAssembly engine on shared memory (Node); a plain Float32Array otherwise. Meant for
- * long-lived buffers handed to `gemm` over and over, such as the im2col workspace. Give it back with
- * `releaseGemmBuffer` when replacing it; after an engine switch, `isGemmResident` turns false and the
- * buffer still works (with copies), so re-request it.
- */
-export function allocGemmBuffer(floats: number): Float32Array {
-  const engine = residentCapable(getGemmEngine());
-  return engine?.resident(floats) ?? new Float32Array(floats);
-}
-
-/** Returns a buffer from `allocGemmBuffer` to whichever engine it came from (a no-op for plain arrays). */
-export function releaseGemmBuffer(view: Float32Array): void {
-  for (const engine of [getGemmEngine(), ...single.values(), ...(pool ? [pool] : [])]) {
-    const e = residentCapable(engine);
-    if (e?.isResident(view)) {
-      e.releaseResident(view);
-      return;
-    }
-  }
-}
-
-/** True when the current engine uses `view` in place (it came from `allocGemmBuffer` on this engine). */
-export function isGemmResident(view: Float32Array): boolean {
-  return residentCapable(getGemmEngine())?.isResident(view) ?? false;
-}
-
-/**
- * The current engine's memory when it is shared (Node's WebAssembly engines): buffers allocated
- * there are read and written in place by the GEMM and the vector kernels. Null otherwise.
+ * The current engine's memory when it is shared (Node's WebAssembly engines): blocks allocated
+ * there (`LinearMemory.resident`) are read and written in place by the GEMM and the vector kernels.
+ * Null otherwise.
  */
 export function gemmLinearMemory(): LinearMemory | null {
-  const memory = residentCapable(getGemmEngine())?.linearMemory;
+  const memory = (getGemmEngine() as Partial<WasmEngine>).linearMemory;
   return memory?.shared ? memory : null;
 }

@@ -16,6 +16,7 @@
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { Staged, WasmEngine, WasmGemm, WasmVariant, wasmModule } from './gemm_wasm';
+import { nodeBuiltin } from './module';
 import { ARGS, DONE, OP, OP_EXIT, OP_GEMM, READY, SEQ, SLOT_INTS, STATUS, WORKER_SOURCE } from './worker_source';
 
 /** Below this many floating-point operations a call runs on the main thread alone. */
@@ -27,32 +28,6 @@ export const IDLE_MS = 5_000;
 
 const MR = 4;
 const NR = 8;
-
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (name: string) => unknown;
-}
-
-/** A Node builtin module, without a static import that browser bundles would have to resolve. */
-export function nodeBuiltin<T>(name: string): T | null {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  if (!proc?.versions?.node) return null;
-  try {
-    if (typeof proc.getBuiltinModule === 'function') {
-      const mod = proc.getBuiltinModule(name);
-      if (mod) return mod as T;
-    }
-  } catch {
-    // fall through to require
-  }
-  try {
-    // An indirect require: bundlers leave it alone, CommonJS (and jest) provide it.
-    const req = typeof require === 'function' ? require : null;
-    return req ? (req(name) as T) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** True when this runtime can run the pool: Node worker_threads, shared memory, and the SIMD module. */
 export function threadsSupported(variant: WasmVariant = 'simd'): boolean {
@@ -336,8 +311,5 @@ export function createThreadedEngine(
     linearMemory: pool.wasm.mem,
     close: () => pool.close(),
     liveWorkers: () => pool.liveWorkers(),
-    resident: (floats) => pool.wasm.resident(floats),
-    releaseResident: (view) => pool.wasm.releaseResident(view),
-    isResident: (view) => pool.wasm.isResident(view),
   };
 }

@@ -13,17 +13,28 @@
  * off, these functions return null/false and the callers run their
  * JavaScript loops, which give the same values.
  */
-import type { BlockRunner } from './elementwise';
 import { gemmLinearMemory } from './engines';
-import { compileBase64Module } from './gemm_wasm';
-import { colWidth, ConvGeometry, pixelLayout } from './geometry';
-import { vectorSimdSharedWasm, vectorSimdWasm } from './vector_wasm_binary';
-import { LinearMemory } from './wasm_memory';
+import { LinearMemory } from './linear_memory';
+import { compileBase64Module } from './module';
+import { vectorSimdSharedWasm, vectorSimdWasm } from './vector_binary';
 
 /** Most one call copies into WebAssembly memory, and the size of the private memory (where the GEMM engine's is not shared): 256 MiB. */
 export const STAGE_LIMIT_BYTES = 256 * 1024 * 1024;
 
-type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
+/** batch, inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft. */
+export type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+/**
+ * inH, inW, inC, filterH, filterW, dilationH, dilationW, strideH, strideW, padTop, padLeft, outH, outW,
+ * then the input's imageStride, rowStride, colStride, channelStride (NHWC or NCHW).
+ */
+export type Im2colGeometry = number[];
+
+/**
+ * Runs one broadcast block, out[o + r·n + i] = a[ia + r·ra + i·sa] op b[ib + r·rb + i·sb],
+ * given offsets into the operands and the result.
+ */
+export type BlockRunner = (o: number, ia: number, ra: number, sa: number, ib: number, rb: number, sb: number, rows: number, n: number) => void;
 
 interface VectorExports {
   maxPool(x: number, y: number, ...geometry: PoolGeometry): void;
@@ -98,29 +109,25 @@ export function wasmVectorKernelsActive(): boolean {
   return target([]) !== null;
 }
 
-function poolGeometry(g: ConvGeometry): PoolGeometry {
-  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.filterH, g.filterW, g.strideH, g.strideW, g.padTop, g.padLeft];
-}
-
-/** y = max pool of x (see pool.ts); false when the caller must use the JavaScript loop. */
-export function maxPoolWasm(x: Float32Array, g: ConvGeometry, y: Float32Array): boolean {
+/** y = max pool of x (see kernels/core/pool.ts); false when the caller must use the JavaScript loop. */
+export function maxPoolWasm(x: Float32Array, geometry: PoolGeometry, y: Float32Array): boolean {
   const t = target([x, y]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const py = t.mem.place(y, false);
-  t.run.maxPool(px, py, ...poolGeometry(g));
+  t.run.maxPool(px, py, ...geometry);
   t.mem.copyOut(y, py);
   return true;
 }
 
-/** dx = dy routed to each window's first maximum (see pool.ts); false when the caller must use the JavaScript loop. */
-export function maxPoolGradWasm(x: Float32Array, dy: Float32Array, g: ConvGeometry, dx: Float32Array): boolean {
+/** dx = dy routed to each window's first maximum (see kernels/core/pool.ts); false when the caller must use the JavaScript loop. */
+export function maxPoolGradWasm(x: Float32Array, dy: Float32Array, geometry: PoolGeometry, dx: Float32Array): boolean {
   const t = target([x, dy, dx]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const pdy = t.mem.place(dy, true);
   const pdx = t.mem.place(dx, false);
-  t.run.maxPoolGrad(px, pdy, pdx, ...poolGeometry(g));
+  t.run.maxPoolGrad(px, pdy, pdx, ...geometry);
   t.mem.copyOut(dx, pdx);
   return true;
 }
@@ -175,20 +182,16 @@ export function wasmSumColumns(x: Float32Array, outSize: number):
 }
 
 /**
- * Rows [r0, r1) of im2col(x) into col (see im2colRows in im2col.ts, which
- * gives the same floats). Runs where x lives in WebAssembly memory or is no
- * bigger than the rows built (so staging it costs less than the tile); false
- * when the caller must use the JavaScript walk.
+ * Rows [r0, r1) of im2col(x) into `rows` (see im2colRows in kernels/core/im2col.ts, which gives
+ * the same floats). Runs where x lives in WebAssembly memory or is no bigger than the rows built
+ * (so staging it costs less than the tile); false when the caller must use the JavaScript walk.
  */
-export function im2colWasm(x: Float32Array, g: ConvGeometry, r0: number, r1: number, col: Float32Array): boolean {
-  const rows = col.subarray(0, (r1 - r0) * colWidth(g));
+export function im2colWasm(x: Float32Array, r0: number, r1: number, rows: Float32Array, geometry: Im2colGeometry): boolean {
   const t = target([x, rows]);
   if (t === null || (!t.mem.contains(x) && x.length > rows.length)) return false;
   const px = t.mem.place(x, true);
   const pcol = t.mem.place(rows, false);
-  const { imageStride, rowStride, colStride, channelStride } = pixelLayout(g);
-  t.run.im2col(px, pcol, r0, r1, g.inH, g.inW, g.inC, g.filterH, g.filterW, g.dilationH, g.dilationW,
-    g.strideH, g.strideW, g.padTop, g.padLeft, g.outH, g.outW, imageStride, rowStride, colStride, channelStride);
+  t.run.im2col(px, pcol, r0, r1, ...geometry);
   t.mem.copyOut(rows, pcol);
   return true;
 }
