@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { main } from '../src/cli/main';
 import { loadModel } from '../src/models/io';
 import { imagesTensor, loadMnist } from '../src/data/mnist';
+import { CHART_HEIGHT, CHART_WIDTH } from '../src/visualize/chart';
 import { writeIdxSet } from './helpers/mnistFiles';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
@@ -49,8 +50,14 @@ test('train on a tiny subset writes model, history and plot; the model reloads; 
   expect(history.trainImages).toBe(200);
   const final = history.finalTestAcc as number;
 
+  // every step's loss is recorded, and they average to each epoch's mean loss (4 equal batches of 50)
+  expect(history.stepLosses).toHaveLength(8);
+  for (const [e, epoch] of (history.epochs as { loss: number }[]).entries()) {
+    const losses = (history.stepLosses as number[]).slice(4 * e, 4 * e + 4);
+    expect(losses.reduce((a, b) => a + b, 0) / 4).toBeCloseTo(epoch.loss, 6);
+  }
   const plot = PNG.sync.read(fs.readFileSync(path.join(out, 'accuracy.png')));
-  expect([plot.width, plot.height]).toEqual([720, 480]);
+  expect([plot.width, plot.height]).toEqual([CHART_WIDTH, CHART_HEIGHT]);
 
   // the saved model scores what the run reported
   const model = await loadModel(path.join(out, 'model'));
@@ -104,6 +111,7 @@ test('Ctrl-C stops after the current step and still saves a complete model', asy
   const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
   expect(history.interrupted).toBe(true);
   expect(history.epochs.length).toBeLessThan(3);
+  expect(history.stepLosses).toHaveLength((history.epochs as { steps: number }[]).reduce((n, e) => n + e.steps, 0));
   expect(fs.readdirSync(path.join(out, 'model')).sort()).toEqual(['model.json', 'weights.bin']);
   (await loadModel(path.join(out, 'model'))).dispose();
   expect(process.listenerCount('SIGINT')).toBe(0);

@@ -43,6 +43,10 @@ test('a short seeded run (60 steps of 32 on 2,000 images) learns: above 65 % on 
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   expect(mean(losses.slice(-10))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));
   expect(result.history).toHaveLength(1);
+  // the result records every step's loss (for history.json and the chart): those the steps reported,
+  // averaging to the epoch's mean loss (60 equal batches)
+  expect(result.stepLosses).toEqual(losses);
+  expect(mean(result.stepLosses)).toBeCloseTo(result.history[0].loss, 6);
   expect(result.history[0].trainAcc).toBeGreaterThan(0.7);
   expect(result.finalTestAcc).toBeGreaterThan(0.65);
   expect(result.finalTestAcc).toBeCloseTo(accuracy(model, data.test), 10);

@@ -123,6 +123,8 @@ export interface EpochRecord {
 
 export interface TrainResult {
   history: EpochRecord[];
+  /** The mini-batch loss of every step, in order, epoch after epoch (`history[e].steps` of them in epoch e). */
+  stepLosses: number[];
   /** True when `shouldStop` ended training early. */
   interrupted: boolean;
   finalTestAcc: number;
@@ -143,6 +145,7 @@ export async function trainModel(model: tfl.LayersModel, data: MnistData, option
   const fullSteps = Math.ceil(train.n / batchSize);
   const steps = Math.min(fullSteps, options.stepsPerEpoch ?? fullSteps);
   const history: EpochRecord[] = [];
+  const stepLosses: number[] = [];
   let interrupted = false;
   for (let epoch = 1; epoch <= epochs && !interrupted; epoch++) {
     options.onEpochStart?.(epoch, steps);
@@ -164,6 +167,7 @@ export async function trainModel(model: tfl.LayersModel, data: MnistData, option
         y.dispose();
       }
       const [loss, acc] = result as number[];
+      stepLosses.push(loss);
       lossSum += loss * idx.length;
       accSum += acc * idx.length;
       images += idx.length;
@@ -192,5 +196,5 @@ export async function trainModel(model: tfl.LayersModel, data: MnistData, option
     options.onEpochEnd?.(record);
   }
   const finalTestAcc = interrupted ? NaN : await accuracyYielding(model, data.test);
-  return { history, interrupted, finalTestAcc };
+  return { history, stepLosses, interrupted, finalTestAcc };
 }

@@ -1,6 +1,7 @@
 /**
- * A small RGBA raster with lines, rectangles and a 5×7 bitmap font, encoded to
- * PNG with pngjs. Enough for the CLI's plots and image grids, no native code.
+ * A small RGBA raster for the image grids (filters, filter responses, misclassified digits):
+ * rectangles, grayscale images and short labels in a 5×7 bitmap font, encoded to PNG with pngjs.
+ * (The training chart is drawn by vega-lite and resvg instead: see chart.ts.)
  */
 import * as fs from 'node:fs';
 import { PNG } from 'pngjs';
@@ -8,7 +9,10 @@ import { writeFileAtomic } from '../files';
 
 export type Rgb = [number, number, number];
 
-/** 5×7 glyphs, one string of 5 '#'/'.' per row. Unknown characters draw as a hollow box. */
+/**
+ * 5×7 glyphs, one string of 5 '#'/'.' per row, for the grids' labels: "FILTER 12" and
+ * "label>prediction". Other characters draw as a hollow box.
+ */
 const GLYPHS: Record<string, string[]> = {
   '0': ['.###.', '#...#', '#..##', '#.#.#', '##..#', '#...#', '.###.'],
   '1': ['..#..', '.##..', '..#..', '..#..', '..#..', '..#..', '.###.'],
@@ -20,43 +24,14 @@ const GLYPHS: Record<string, string[]> = {
   '7': ['#####', '....#', '...#.', '..#..', '.#...', '.#...', '.#...'],
   '8': ['.###.', '#...#', '#...#', '.###.', '#...#', '#...#', '.###.'],
   '9': ['.###.', '#...#', '#...#', '.####', '....#', '...#.', '.##..'],
-  '.': ['.....', '.....', '.....', '.....', '.....', '.##..', '.##..'],
-  ',': ['.....', '.....', '.....', '.....', '.##..', '..#..', '.#...'],
-  ':': ['.....', '.##..', '.##..', '.....', '.##..', '.##..', '.....'],
-  '%': ['##...', '##..#', '...#.', '..#..', '.#...', '#..##', '...##'],
-  '-': ['.....', '.....', '.....', '#####', '.....', '.....', '.....'],
   '>': ['#....', '.#...', '..#..', '...#.', '..#..', '.#...', '#....'],
-  '/': ['.....', '....#', '...#.', '..#..', '.#...', '#....', '.....'],
-  '(': ['...#.', '..#..', '.#...', '.#...', '.#...', '..#..', '...#.'],
-  ')': ['.#...', '..#..', '...#.', '...#.', '...#.', '..#..', '.#...'],
-  '=': ['.....', '.....', '#####', '.....', '#####', '.....', '.....'],
   ' ': ['.....', '.....', '.....', '.....', '.....', '.....', '.....'],
-  A: ['.###.', '#...#', '#...#', '#####', '#...#', '#...#', '#...#'],
-  B: ['####.', '#...#', '#...#', '####.', '#...#', '#...#', '####.'],
-  C: ['.###.', '#...#', '#....', '#....', '#....', '#...#', '.###.'],
-  D: ['####.', '#...#', '#...#', '#...#', '#...#', '#...#', '####.'],
   E: ['#####', '#....', '#....', '####.', '#....', '#....', '#####'],
   F: ['#####', '#....', '#....', '####.', '#....', '#....', '#....'],
-  G: ['.###.', '#...#', '#....', '#.###', '#...#', '#...#', '.####'],
-  H: ['#...#', '#...#', '#...#', '#####', '#...#', '#...#', '#...#'],
   I: ['.###.', '..#..', '..#..', '..#..', '..#..', '..#..', '.###.'],
-  J: ['..###', '...#.', '...#.', '...#.', '...#.', '#..#.', '.##..'],
-  K: ['#...#', '#..#.', '#.#..', '##...', '#.#..', '#..#.', '#...#'],
   L: ['#....', '#....', '#....', '#....', '#....', '#....', '#####'],
-  M: ['#...#', '##.##', '#.#.#', '#.#.#', '#...#', '#...#', '#...#'],
-  N: ['#...#', '#...#', '##..#', '#.#.#', '#..##', '#...#', '#...#'],
-  O: ['.###.', '#...#', '#...#', '#...#', '#...#', '#...#', '.###.'],
-  P: ['####.', '#...#', '#...#', '####.', '#....', '#....', '#....'],
-  Q: ['.###.', '#...#', '#...#', '#...#', '#.#.#', '#..#.', '.##.#'],
   R: ['####.', '#...#', '#...#', '####.', '#.#..', '#..#.', '#...#'],
-  S: ['.####', '#....', '#....', '.###.', '....#', '....#', '####.'],
   T: ['#####', '..#..', '..#..', '..#..', '..#..', '..#..', '..#..'],
-  U: ['#...#', '#...#', '#...#', '#...#', '#...#', '#...#', '.###.'],
-  V: ['#...#', '#...#', '#...#', '#...#', '#...#', '.#.#.', '..#..'],
-  W: ['#...#', '#...#', '#...#', '#.#.#', '#.#.#', '#.#.#', '.#.#.'],
-  X: ['#...#', '#...#', '.#.#.', '..#..', '.#.#.', '#...#', '#...#'],
-  Y: ['#...#', '#...#', '.#.#.', '..#..', '..#..', '..#..', '..#..'],
-  Z: ['#####', '....#', '...#.', '..#..', '.#...', '#....', '#####'],
 };
 const UNKNOWN = ['#####', '#...#', '#...#', '#...#', '#...#', '#...#', '#####'];
 
@@ -89,20 +64,6 @@ export class Canvas {
     for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) this.set(x + i, y + j, c);
   }
 
-  /** A line `thickness` pixels wide; `dash` > 0 draws dashes of that length. */
-  line(x0: number, y0: number, x1: number, y1: number, c: Rgb, thickness = 1, dash = 0): void {
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    const n = Math.max(1, Math.ceil(len * 2));
-    const r = (thickness - 1) / 2;
-    for (let s = 0; s <= n; s++) {
-      const t = s / n;
-      if (dash > 0 && Math.floor((t * len) / dash) % 2 === 1) continue;
-      const x = x0 + (x1 - x0) * t;
-      const y = y0 + (y1 - y0) * t;
-      for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) this.set(x + dx, y + dy, c);
-    }
-  }
-
   /** Draws `text` with its top-left corner at (x, y), each font pixel `scale`×`scale`. */
   text(x: number, y: number, text: string, c: Rgb, scale = 1): void {
     let cx = x;
@@ -112,18 +73,6 @@ export class Canvas {
         for (let i = 0; i < GLYPH_W; i++) if (g[j][i] === '#') this.fillRect(cx + i * scale, y + j * scale, scale, scale, c);
       }
       cx += (GLYPH_W + 1) * scale;
-    }
-  }
-
-  /** Same, rotated 90° counter-clockwise (reads bottom to top); (x, y) is the bottom-left corner. */
-  textVertical(x: number, y: number, text: string, c: Rgb, scale = 1): void {
-    let cy = y;
-    for (const ch of text.toUpperCase()) {
-      const g = GLYPHS[ch] ?? UNKNOWN;
-      for (let j = 0; j < GLYPH_H; j++) {
-        for (let i = 0; i < GLYPH_W; i++) if (g[j][i] === '#') this.fillRect(x + j * scale, cy - (i + 1) * scale, scale, scale, c);
-      }
-      cy -= (GLYPH_W + 1) * scale;
     }
   }
 

@@ -1,95 +1,11 @@
 /**
- * The chapter's figures as PNGs: train/test accuracy per epoch (the book's
- * train_convnet.py plot), first-layer filters (figure 7-24), filters applied
- * to an image (figure 7-25) and misclassified test digits.
+ * The chapter's image figures as PNGs: first-layer filters (figure 7-24), filters applied to an
+ * image (figure 7-25) and misclassified test digits. (The training chart is in chart.ts.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Canvas, GLYPH_H, minMaxScale, Rgb, textWidth } from './canvas';
 
 const BLACK: Rgb = [0, 0, 0];
-const GRID: Rgb = [225, 225, 225];
-const TRAIN_COLOR: Rgb = [31, 119, 180];
-const TEST_COLOR: Rgb = [255, 127, 14];
-
-export interface AccuracyPoint {
-  epoch: number;
-  trainAcc: number;
-  testAcc: number;
-}
-
-function niceStep(range: number, targetTicks: number): number {
-  const raw = range / targetTicks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
-  return 10 * mag;
-}
-
-/** Train (solid) and test (dashed) accuracy against epoch, with axes, ticks, labels and a legend. */
-export function accuracyPlot(points: AccuracyPoint[], title = 'SimpleConvNet on MNIST', xLabel = 'EPOCHS'): Canvas {
-  const W = 720;
-  const H = 480;
-  const left = 100;
-  const right = 24;
-  const top = 44;
-  const bottom = 64;
-  const c = new Canvas(W, H);
-  const pw = W - left - right;
-  const ph = H - top - bottom;
-  const accs = points.flatMap((p) => [p.trainAcc, p.testAcc]).filter((v) => Number.isFinite(v));
-  const minAcc = accs.length > 0 ? Math.min(...accs) : 0;
-  // The book plots 0..1; zoom in when every value is high so the curves stay readable.
-  let lo = Math.max(0, Math.floor((minAcc - 0.02) * 20) / 20);
-  if (1 - lo < 0.05) lo = 0.95;
-  const hi = 1;
-  const maxEpoch = Math.max(1, ...points.map((p) => p.epoch));
-  const x0 = points.length > 1 ? 1 : 0;
-  const xOf = (e: number) => left + ((e - x0) / Math.max(1e-9, maxEpoch - x0)) * pw;
-  const yOf = (a: number) => top + (1 - (a - lo) / (hi - lo)) * ph;
-
-  const yStep = niceStep(hi - lo, 6);
-  let decimals = 0;
-  while (decimals < 4 && Math.abs(Math.round(yStep * 10 ** decimals) - yStep * 10 ** decimals) > 1e-6) decimals++;
-  for (let v = Math.ceil(lo / yStep - 1e-9) * yStep; v <= hi + 1e-9; v += yStep) {
-    const y = yOf(v);
-    c.line(left, y, left + pw, y, GRID);
-    c.line(left - 5, y, left, y, BLACK);
-    const label = v.toFixed(decimals);
-    c.text(left - 9 - textWidth(label, 2), y - GLYPH_H, label, BLACK, 2);
-  }
-  const xStep = Math.max(1, Math.ceil(niceStep(maxEpoch - x0, 10)));
-  for (let e = x0 === 0 ? 0 : 1; e <= maxEpoch; e += xStep) {
-    const x = xOf(e);
-    c.line(x, top, x, top + ph, GRID);
-    c.line(x, top + ph, x, top + ph + 5, BLACK);
-    const label = String(e);
-    c.text(x - textWidth(label, 2) / 2, top + ph + 10, label, BLACK, 2);
-  }
-  c.line(left, top, left, top + ph, BLACK, 2);
-  c.line(left, top + ph, left + pw, top + ph, BLACK, 2);
-  c.text(left + pw / 2 - textWidth(xLabel, 2) / 2, H - 24, xLabel, BLACK, 2);
-  c.textVertical(10, top + ph / 2 + textWidth('ACCURACY', 2) / 2, 'ACCURACY', BLACK, 2);
-  c.text(left + pw / 2 - textWidth(title, 2) / 2, 14, title, BLACK, 2);
-
-  const series: [string, Rgb, number, (p: AccuracyPoint) => number][] = [
-    ['TRAIN', TRAIN_COLOR, 0, (p) => p.trainAcc],
-    ['TEST', TEST_COLOR, 8, (p) => p.testAcc],
-  ];
-  for (const [, color, dash, get] of series) {
-    const pts = points.filter((p) => Number.isFinite(get(p)));
-    for (let i = 1; i < pts.length; i++) c.line(xOf(pts[i - 1].epoch), yOf(get(pts[i - 1])), xOf(pts[i].epoch), yOf(get(pts[i])), color, 3, dash);
-    for (const p of pts) c.fillRect(xOf(p.epoch) - 3, yOf(get(p)) - 3, 7, 7, color);
-  }
-  // Legend, bottom right inside the plot.
-  const lx = left + pw - 150;
-  let ly = top + ph - 60;
-  c.fillRect(lx - 10, ly - 10, 150, 60, [255, 255, 255]);
-  for (const [name, color, dash] of series) {
-    c.line(lx, ly + 7, lx + 40, ly + 7, color, 3, dash);
-    c.text(lx + 50, ly, name, BLACK, 2);
-    ly += 26;
-  }
-  return c;
-}
 
 /**
  * First-layer filters as a grid (figure 7-24): kernel [FH, FW, C, FN], first
