@@ -10,7 +10,7 @@
  * HTML report with charts.
  */
 import { Command, Option } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,24 +23,17 @@ import { runWebglSection } from './suite/webgl_runner';
 import { renderHtml } from './report/html';
 import { formatTerminal } from './report/table';
 import { updateReadme } from './report/markdown';
+import { findRepoRoot } from '../scripts/browser/library';
+import { ensureWritableDir, writeFileAtomic } from '../src/files';
 
 const BACKENDS: Backend[] = ['cpu', 'wasm', 'webgl', 'tensorflow'];
 
-/** The repository root: the nearest folder above `start` holding our package.json. */
-function findRoot(start: string): string | undefined {
-  let dir = resolve(start);
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'tfjs-im2col') return dir;
-      } catch {
-        // not ours
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
+/** The repository root, found from this program's folder or, failing that, the working folder. */
+function repoRoot(): string {
+  try {
+    return findRepoRoot(__dirname);
+  } catch {
+    return findRepoRoot(process.cwd());
   }
 }
 
@@ -63,6 +56,10 @@ interface Options {
   readme?: string | boolean;
   note?: string;
   maxCall?: number;
+  browser?: string;
+  gpu: boolean;
+  headed: boolean;
+  browserArg: string[];
 }
 
 async function main(): Promise<void> {
@@ -79,11 +76,19 @@ async function main(): Promise<void> {
     .option('--note <text>', 'a remark stored with the results (e.g. about the machine\'s load)')
     .option('--readme [file]', 'also rewrite the results section of benchmarks/README.md (or this file) from this run')
     .addOption(new Option('--webgl-lib <file>', 'our IIFE bundle for the page (default dist/tfjs-im2col.min.js)'))
+    .option('--browser <path>', 'webgl: the Chrome / Chromium / Edge binary to drive (default $CHROMIUM_PATH or /usr/bin/chromium)')
+    .option('--gpu', "webgl: let the browser use the machine's GPU (default: SwiftShader, software WebGL on the CPU, forced)", false)
+    .option('--headed', 'webgl: a visible browser window instead of headless (needs a display)', false)
+    .option('--browser-arg <flag...>', 'webgl: further browser flags, e.g. --browser-arg=--use-angle=vulkan', [])
     .parse();
   const opts = program.opts<Options>();
   const started = Date.now();
-  const root = findRoot(__dirname) ?? findRoot(process.cwd());
-  if (!root) throw new Error('cannot find the tfjs-im2col repository root (run from the repository)');
+  const root = repoRoot();
+  // The output folders are checked before the run, so that a bad --out does not cost a finished run.
+  const out = opts.out ? resolve(opts.out) : join(root, 'bench-results');
+  const jsonPath = resolve(opts.json ?? join(out, 'bench.json'));
+  const htmlPath = resolve(opts.html ?? join(out, 'bench.html'));
+  for (const p of [jsonPath, htmlPath]) ensureWritableDir(dirname(p), 'bench');
 
   const requested = opts.backend.split(',').map((b) => b.trim()).filter(Boolean);
   for (const b of requested) {
@@ -139,10 +144,13 @@ async function main(): Promise<void> {
     }
   }
   if (backends.includes('webgl')) {
-    log('webgl section (headless Chromium: builtin webgl vs ours)');
+    log('webgl section (Chromium: builtin webgl vs ours)');
     await tf.setBackend('cpu');
     await timed('webgl', async () => {
-      env.webgl = await runWebglSection(specs, ctx, { root, library: resolve(opts.webglLib ?? join(root, 'dist/tfjs-im2col.min.js')) });
+      env.webgl = await runWebglSection(specs, ctx, {
+        root, library: resolve(opts.webglLib ?? join(root, 'dist/tfjs-im2col.min.js')),
+        browser: opts.browser, gpu: opts.gpu, headed: opts.headed, browserArgs: opts.browserArg,
+      });
     });
   }
   env.wallSeconds = (Date.now() - started) / 1000;
@@ -150,12 +158,8 @@ async function main(): Promise<void> {
 
   const report: Report = { environment: env, cases: specs.map((s) => results.get(s.id)!) };
   console.log(`\n${formatTerminal(report)}`);
-  const out = opts.out ? resolve(opts.out) : join(root, 'bench-results');
-  const jsonPath = resolve(opts.json ?? join(out, 'bench.json'));
-  const htmlPath = resolve(opts.html ?? join(out, 'bench.html'));
-  for (const p of [jsonPath, htmlPath]) mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(jsonPath, `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
-  writeFileSync(htmlPath, renderHtml(report));
+  writeFileAtomic(jsonPath, `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+  writeFileAtomic(htmlPath, renderHtml(report));
   console.log(`\nwrote ${jsonPath}\nwrote ${htmlPath}\nwall time ${env.wallSeconds.toFixed(0)} s`);
   if (opts.readme) {
     const readme = typeof opts.readme === 'string' ? resolve(opts.readme) : join(root, 'benchmarks/README.md');

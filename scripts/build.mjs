@@ -38,22 +38,14 @@ for (const [entry, name, platform] of entries) {
 writeFileSync(join(dist, 'register.mjs'), "import { registerIm2colKernels } from './index.mjs';\nregisterIm2colKernels();\n");
 writeFileSync(join(dist, 'register.cjs'), "require('./index.cjs').registerIm2colKernels();\n");
 
-// Script-tag bundle: tfjs comes from the page's global `tf` (tf-core, tf-backend-cpu and tf-backend-webgl
-// all put themselves there), which must be loaded first: check it when the bundle loads, not at the first call.
-const tfGlobalModule = `var tf = globalThis.tf;
-if (tf == null || typeof tf.engine !== 'function') {
-  throw new Error('tfjs-im2col: load TensorFlow.js (tf.min.js / tf-core + backends) before tfjs-im2col.min.js');
-}
-module.exports = tf;`;
-const tfGlobal = {
-  name: 'tf-global',
-  setup(b) {
-    b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, () => ({ path: 'tf', namespace: 'tf-global' }));
-    b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: tfGlobalModule, loader: 'js' }));
-  },
-};
-await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'tfjsIm2col', platform: 'browser',
-  minify: true, plugins: [tfGlobal], outfile: join(dist, 'tfjs-im2col.min.js') });
+// Script-tag bundle: tfjs comes from the page's global `tf`. Its options and the tf-global plugin are defined once,
+// in scripts/browser/library.ts, for this build, the tests and the bench. Node cannot run TypeScript, so esbuild
+// turns that one file (which imports only node: builtins at run time) into an ES module in memory, imported here.
+const browserLibrary = await build({ entryPoints: ['scripts/browser/library.ts'], bundle: true, write: false, format: 'esm',
+  platform: 'node', packages: 'external', logLevel: 'warning', absWorkingDir: root });
+const { libraryIifeOptions } = await import(
+  `data:text/javascript;base64,${Buffer.from(browserLibrary.outputFiles[0].contents).toString('base64')}`);
+await build({ ...libraryIifeOptions(root, join(dist, 'tfjs-im2col.min.js')), sourcemap: true, logLevel: 'warning' });
 
 // Node programs: the CLI and the benchmark runner.
 const programs = [['src/cli/main.ts', 'cli.cjs'], ['benchmarks/main.ts', 'bench.cjs'], ['benchmarks/gemm.ts', 'bench-gemm.cjs']];

@@ -8,12 +8,13 @@
 import { engine, getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
+import { rememberWasmBuiltin, wasmKernelConfigs } from '../kernels/wasm';
 import { rememberBuiltin } from '../kernels/core/fallback';
 import { show } from '../kernels/core/show';
 
 /**
  * The kernels this package provides, by tfjs kernel name: the convolutions and
- * pools (cpu and webgl), and on cpu the matrix products on the same GEMM plus
+ * pools (cpu and webgl; on wasm the gradients and the forward kernels where ours are faster), and on cpu the matrix products on the same GEMM plus
  * the elementwise passes and Sum that a training step spends its time in once
  * the convolutions are fast.
  */
@@ -29,6 +30,15 @@ export type Im2colKernelName = (typeof IM2COL_KERNELS)[number];
 const PROVIDED: Record<string, KernelConfig[]> = {
   cpu: cpuKernelConfigs,
   webgl: webglKernelConfigs,
+  wasm: wasmKernelConfigs,
+};
+
+/**
+ * Kernels a backend's package does not have at all, which ours add rather than replace:
+ * tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter (tfjs issue #8474).
+ */
+const MISSING_BUILTINS: Record<string, string[]> = {
+  wasm: ['Conv2DBackpropFilter'],
 };
 
 export interface RegisterOptions {
@@ -52,14 +62,18 @@ export interface Registration {
 const BACKEND_PACKAGES: Record<string, string> = {
   cpu: '@tensorflow/tfjs-backend-cpu',
   webgl: '@tensorflow/tfjs-backend-webgl',
+  wasm: '@tensorflow/tfjs-backend-wasm',
 };
 
 const OPTION_KEYS = ['backends', 'kernels'];
 
-/** A (kernel, backend) pair we have replaced: our config, the builtin it replaced, and how many live registrations cover it. */
+/**
+ * A (kernel, backend) pair we have replaced: our config, the builtin it replaced (undefined where the
+ * backend has none: MISSING_BUILTINS), and how many live registrations cover it.
+ */
 interface Installed {
   ours: KernelConfig;
-  builtin: KernelConfig;
+  builtin: KernelConfig | undefined;
   count: number;
 }
 
@@ -117,8 +131,11 @@ function chooseBackends(requested: string[] | undefined): string[] {
   if (requested === undefined) {
     const chosen = supported.filter((b) => registeredBackends().includes(b));
     if (chosen.length === 0) {
-      throw new Error(`tfjs-im2col: no supported tfjs backend is registered yet (${supported.join(', ')}): import ` +
-        `${supported.map((b) => `'${BACKEND_PACKAGES[b]}'`).join(' or ')} before registering`);
+      // The browser/Node backends first; wasm, which users opt into, after them.
+      const main = supported.filter((b) => b !== 'wasm');
+      const also = supported.filter((b) => b === 'wasm').map((b) => ` (for ${b}: '${BACKEND_PACKAGES[b]}')`).join('');
+      throw new Error(`tfjs-im2col: no supported tfjs backend is registered yet (${main.join(', ')}): import ` +
+        `${main.map((b) => `'${BACKEND_PACKAGES[b]}'`).join(' or ')} before registering${also}`);
     }
     return chosen;
   }
@@ -141,10 +158,18 @@ function chooseKernels(requested: string[] | undefined): string[] {
   return [...new Set(requested)];
 }
 
-/** Throws unless tfjs holds a kernel for every pair we would replace but have not yet (its builtin). */
+/**
+ * Throws unless tfjs holds a kernel for every pair we would replace but have not yet (its builtin).
+ * A kernel the backend's package lacks (MISSING_BUILTINS) needs no builtin, but its backend must be
+ * registered: some other of the backend's kernels must be there (its package is imported).
+ */
 function checkBuiltinsRegistered(configs: KernelConfig[]): void {
   for (const { kernelName, backendName } of configs) {
-    if (!installed.has(keyOf(kernelName, backendName)) && getKernel(kernelName, backendName) === undefined) {
+    if (installed.has(keyOf(kernelName, backendName))) continue;
+    const missingOk = (MISSING_BUILTINS[backendName] ?? []).includes(kernelName) &&
+      registeredBackends().includes(backendName) &&
+      PROVIDED[backendName].some((c) => c.kernelName !== kernelName && getKernel(c.kernelName, backendName) !== undefined);
+    if (!missingOk && getKernel(kernelName, backendName) === undefined) {
       throw new Error(`tfjs-im2col: the '${backendName}' backend's kernels are not registered yet (no ${kernelName}): ` +
         `import '${BACKEND_PACKAGES[backendName]}' before registering`);
     }
@@ -166,17 +191,20 @@ function acquire(config: KernelConfig): void {
     entry.count++;
   } else {
     const builtin = getKernel(config.kernelName, config.backendName);
-    rememberBuiltin(builtin);
+    if (builtin !== undefined) {
+      rememberBuiltin(builtin);
+      if (config.backendName === 'wasm') rememberWasmBuiltin(builtin);
+    }
     installed.set(key, { ours: config, builtin, count: 1 });
   }
   swapIn(config);
 }
 
-/** Puts the builtin back where tfjs still runs ours (someone else's replacement stays). */
+/** Puts the builtin back where tfjs still runs ours (someone else's replacement stays); removes ours where there was none. */
 function putBack({ ours, builtin }: Installed): void {
   if (getKernel(ours.kernelName, ours.backendName) !== ours) return;
   unregisterKernel(ours.kernelName, ours.backendName);
-  registerKernel(builtin);
+  if (builtin !== undefined) registerKernel(builtin);
 }
 
 /** Removes one live registration from the pair of `config`; the last one puts the builtin back. */

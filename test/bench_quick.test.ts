@@ -9,15 +9,16 @@
  */
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import type { Measurement, Report } from '../benchmarks/suite/types';
+import { buildLibraryIife } from '../scripts/browser/bundle';
+import { chromiumMissing, chromiumPath, launchChromium } from '../scripts/browser/chromium';
 
 const root = path.resolve(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
+const haveChromium = chromiumMissing() === undefined;
 
 let dir: string;
 let report: Report;
@@ -34,16 +35,8 @@ beforeAll(async () => {
   const common = { bundle: true, target: 'es2020', logLevel: 'error' as const, absWorkingDir: root };
   await build({ ...common, entryPoints: ['benchmarks/main.ts'], format: 'cjs', platform: 'node', packages: 'external',
     outfile: path.join(dir, 'bench.cjs') });
-  // Our IIFE for the page, built like scripts/build.mjs builds dist/tfjs-im2col.min.js.
-  await build({ ...common, entryPoints: ['src/index.ts'], format: 'iife', globalName: 'tfjsIm2col', platform: 'browser', minify: true,
-    outfile: path.join(dir, 'tfjs-im2col.min.js'),
-    plugins: [{
-      name: 'tf-global',
-      setup(b) {
-        b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, (a) => ({ path: a.path, namespace: 'tf-global' }));
-        b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
-      },
-    }] });
+  // Our IIFE for the page, with the options of dist/tfjs-im2col.min.js.
+  await buildLibraryIife(root, path.join(dir, 'tfjs-im2col.min.js'));
   const backends = haveChromium ? 'cpu,wasm,webgl,tensorflow' : 'cpu,wasm,tensorflow';
   const started = Date.now();
   stdout = await new Promise<string>((resolve, reject) => {
@@ -127,9 +120,52 @@ test('wasm: builtins timed where they exist, missing kernels reported n/a', () =
       expect({ id: c.spec.id, impl, status: m.status }).toEqual({ id: c.spec.id, impl, status: 'ok' });
       expect(m.vsReference!.maxRel).toBeLessThan(1e-3);
       expect(m.memory!.gpuBytesAllocated).toBeGreaterThan(0);
+      // Timed interleaved with the other implementation; the programs the first call used are counted.
+      if (!m.stats!.firstCallOnly) expect(m.stats!.interleaved).toBe(true);
+      expect(m.programs).toBeGreaterThan(0);
     }
   }
+  // The browser and its flags are named; by default SwiftShader is forced and reported as software.
+  const gl = report.environment.webgl!;
+  expect(gl.browser).toBe(chromiumPath());
+  expect(gl.gpuRequested).toBe(false);
+  expect(gl.headed).toBe(false);
+  expect(gl.browserArgs).toContain('--use-angle=swiftshader');
+  expect(gl.software).toBe(true);
+  expect(stdout).toMatch(/webgl programs one SimpleConvNet\/b\d+\/train\/step compiles in a fresh page: builtin \d+, ours \d+/);
 });
+
+/** Runs the built bench again on one small webgl case with `flags`; returns the report. */
+function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = process.env): Promise<Report> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(dir, 'bench.cjs'), '--quick', '--backend', 'webgl', '--case', 'LeNet/b1/S2/forward', '--out', out,
+      '--webgl-lib', path.join(dir, 'tfjs-im2col.min.js'), ...flags],
+    { cwd: root, env: { ...env, NODE_PATH: path.join(root, 'node_modules') }, maxBuffer: 16 * 2 ** 20, timeout: 120_000 },
+    (err, o, e) => (err ? reject(new Error(`bench ${flags.join(' ')} failed: ${err.message}\n${o}\n${e}`))
+      : resolve(JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')))));
+  });
+}
+
+(haveChromium ? test : test.skip)('webgl flags: --browser names the binary, --gpu drops the forced SwiftShader, --headed wants a display', async () => {
+  // --gpu on this machine (no GPU): Chromium falls back to software, and the report says so plainly.
+  const gpu = await runWebglFlags(path.join(dir, 'gpu'), ['--browser', chromiumPath(), '--gpu']);
+  const g = gpu.environment.webgl!;
+  expect(g.browser).toBe(chromiumPath());
+  expect(g.gpuRequested).toBe(true);
+  expect(g.browserArgs).not.toContain('--use-angle=swiftshader');
+  expect(g.browserArgs).toContain('--ignore-gpu-blocklist');
+  if (g.software) expect(g.note).toMatch(/--gpu was given, but the browser fell back to a software renderer/);
+  // A binary that is not there: the section is n/a with a note naming it, the run still writes its report.
+  const missing = await runWebglFlags(path.join(dir, 'missing'), ['--browser', '/nonexistent/chrome']);
+  expect(missing.environment.webgl!.note).toMatch(/no Chromium at \/nonexistent\/chrome/);
+  // --headed without a display: a clear note instead of a failed launch.
+  const env = { ...process.env };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  const headed = await runWebglFlags(path.join(dir, 'headed'), ['--headed'], env);
+  expect(headed.environment.webgl!.headed).toBe(true);
+  expect(headed.environment.webgl!.note).toMatch(/--headed needs a display/);
+}, 200_000);
 
 test('terminal output has the tables and headlines', () => {
   expect(stdout).toContain('== cpu: ours vs builtin ==');
@@ -146,8 +182,8 @@ test('HTML is self-contained and renders its charts in Chromium', async () => {
   expect(html).toContain('chart-backends');
   if (haveChromium) expect(html).toMatch(/not a GPU/);
   if (!haveChromium) return;
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  // A static page: Chromium's own renderer, no forced SwiftShader.
+  const browser = await launchChromium({ swiftshader: false });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
     const requests: string[] = [];

@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { chromium, Browser } from 'playwright-core';
-
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../scripts/browser/chromium';
 
 let browser: Browser;
 let dir: string;
@@ -21,13 +19,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gemm-browser-'));
   const entry = join(dir, 'entry.ts');
   writeFileSync(entry, `
-    export { availableGemmEngines, bestGemmEngineName, selectBestGemmEngine, useGemmEngine } from ${JSON.stringify(join(__dirname, '../kernels/core/engines'))};
-    export { gemm } from ${JSON.stringify(join(__dirname, '../kernels/core/gemm'))};
+    export { availableGemmEngines, bestGemmEngineName, selectBestGemmEngine, useGemmEngine } from ${JSON.stringify(join(__dirname, '../kernels/wasm_runtime/engines'))};
+    export { gemm } from ${JSON.stringify(join(__dirname, '../kernels/wasm_runtime/engines'))};
   `);
   bundle = join(dir, 'gemm.iife.js');
   buildSync({ entryPoints: [entry], bundle: true, format: 'iife', globalName: 'gemmLib', platform: 'browser',
     target: 'es2020', minify: true, outfile: bundle, logLevel: 'error' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -13,12 +13,14 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
-import { findRepoRoot, launchChromium } from './browser/harness';
+import { wasmKernelConfigs } from '../kernels/wasm';
+import { launchChromium } from '../scripts/browser/chromium';
+import { findRepoRoot } from '../scripts/browser/library';
 import { bundleSpecs, SPEC_FILES } from './specs/bundle';
-import { DELIBERATE_DIFFERENCES } from './specs/differences';
+import { DELIBERATE_DIFFERENCES, WASM_BUILTIN_FAILURES } from './specs/differences';
 import type { SpecReport, SpecResult } from './specs/runtime';
 
-const root = findRepoRoot();
+const root = findRepoRoot(__dirname);
 let dir: string;
 
 beforeAll(() => {
@@ -26,13 +28,17 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runCpu(): Promise<SpecReport> {
-  const bundle = path.join(dir, 'specs-cpu.js');
-  const out = path.join(dir, 'report-cpu.json');
-  await bundleSpecs(root, 'cpu', bundle);
+/** Runs the specs for a Node backend (cpu, or wasm: tfjs-backend-wasm single-threaded) in a child process. */
+async function runNode(backend: 'cpu' | 'wasm'): Promise<SpecReport> {
+  const bundle = path.join(dir, `specs-${backend}.js`);
+  const out = path.join(dir, `report-${backend}.json`);
+  await bundleSpecs(root, backend, bundle);
   await promisify(execFile)(process.execPath, [bundle, out], { cwd: root, maxBuffer: 64 << 20 });
   return JSON.parse(readFileSync(out, 'utf8'));
 }
+
+const runCpu = () => runNode('cpu');
+const runWasm = () => runNode('wasm');
 
 async function runWebgl(): Promise<SpecReport> {
   const bundle = path.join(dir, 'specs-webgl.js');
@@ -60,10 +66,19 @@ function matches(result: SpecResult, suite: string, spec: string): boolean {
 describe.each([
   ['cpu', runCpu, cpuKernelConfigs],
   ['webgl', runWebgl, webglKernelConfigs],
+  ['wasm', runWasm, wasmKernelConfigs],
 ] as const)('tfjs-core op specs on %s with our kernels', (backend, runSpecs, ours) => {
   let report: SpecReport;
   const differences = DELIBERATE_DIFFERENCES.filter((d) => (d.backends as string[]).includes(backend));
   const isDifference = (r: SpecResult) => differences.some((d) => matches(r, d.suite, d.spec));
+  // Failures of the wasm builtins we do not replace (test/specs/differences.ts): the spec's only message must match.
+  const builtinFailures = backend === 'wasm' ? WASM_BUILTIN_FAILURES : [];
+  const ownName = (r: SpecResult, suite: string) =>
+    r.name.startsWith(`${suite} `) ? r.name.replace(/^.*? \{[^}]*\} /, '') : undefined;
+  const builtinFailure = (r: SpecResult) => builtinFailures.find((f) => {
+    const own = ownName(r, f.suite);
+    return own !== undefined && f.spec.test(own) && r.messages.length === 1 && f.failure.test(r.messages[0]);
+  });
 
   beforeAll(async () => {
     report = await runSpecs();
@@ -74,12 +89,12 @@ describe.each([
   it('ran the spec files without errors outside the specs', () => {
     expect(report.globalErrors).toEqual([]);
     // A spec file that failed to load would register no specs: there are hundreds.
-    expect(report.specs.length).toBeGreaterThan(backend === 'cpu' ? 500 : 250);
+    expect(report.specs.length).toBeGreaterThan({ cpu: 500, webgl: 250, wasm: 250 }[backend]);
   });
 
   it('passes every spec but the deliberate differences', () => {
     const unexpected = report.specs
-      .filter((r) => r.status !== 'passed' && !isDifference(r))
+      .filter((r) => r.status !== 'passed' && !isDifference(r) && builtinFailure(r) === undefined)
       .map((r) => `${r.name} [${r.status}]: ${r.messages.join(' | ')}`);
     expect(unexpected).toEqual([]);
   });
@@ -93,6 +108,15 @@ describe.each([
       expect(found[0].messages[0]).toMatch(d.failure);
     }
   });
+
+  if (backend === 'wasm') {
+    it("fails each listed failure of the wasm builtins we do not replace, as often as listed", () => {
+      for (const f of builtinFailures) {
+        const found = report.specs.filter((r) => r.status === 'failed' && builtinFailure(r) === f);
+        expect([f.reason, found.length]).toEqual([f.reason, f.count]);
+      }
+    });
+  }
 
   it('ran each of our kernels, not only the builtins they hand calls to', () => {
     const computedByUs = Object.fromEntries(ours.map((c) => {

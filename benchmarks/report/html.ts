@@ -102,7 +102,10 @@ export function renderHtml(report: Report): string {
     ['backends requested', env.backendsRequested.join(', ')],
     ['wasm', env.wasm ? `SIMD ${env.wasm.simd}, threads ${env.wasm.threads}${env.wasm.note ? ` — ${env.wasm.note}` : ''}` : 'not run'],
     ['tfjs-node', env.tfjsNode.note],
-    ['WebGL renderer', gl ? `${gl.renderer} (vendor ${gl.vendor}), WebGL${gl.webglVersion}, float32 targets ${gl.float32RenderTargets}, Chromium ${gl.chromiumVersion}` : 'not run'],
+    ['WebGL renderer', gl ? `${gl.renderer} (vendor ${gl.vendor}) — ${gl.renderer === 'n/a' ? 'none' : gl.software ? 'SOFTWARE, not a GPU' : 'hardware'}, ` +
+      `WebGL${gl.webglVersion}, float32 targets ${gl.float32RenderTargets}, Chromium ${gl.chromiumVersion}${gl.note ? ` — ${gl.note}` : ''}` : 'not run'],
+    ...(gl?.browser ? [['browser', `${gl.browser}${gl.headed ? ', headed' : ', headless'}; ` +
+      `${gl.gpuRequested ? '--gpu (GPU allowed)' : 'SwiftShader forced'}; flags ${(gl.browserArgs ?? []).join(' ')}`] as [string, string]] : []),
     ['mode', `${env.quick ? '--quick' : 'full'}${env.caseFilter ? `, --case ${env.caseFilter}` : ''}`],
     ['wall time', env.wallSeconds === undefined ? '' : `${env.wallSeconds.toFixed(0)} s` +
       (env.sectionSeconds ? ` (${Object.entries(env.sectionSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})` : '')],
@@ -111,7 +114,7 @@ export function renderHtml(report: Report): string {
   const banner = gl && gl.renderer !== 'n/a'
     ? (gl.software
       ? `<p class="warn" id="renderer">WebGL renderer: <b>${esc(gl.renderer)}</b> — software rendering on the CPU, <b>not a GPU</b>. The webgl numbers measure SwiftShader on this machine's cores.</p>`
-      : `<p class="info" id="renderer">WebGL renderer: <b>${esc(gl.renderer)}</b> (hardware).</p>`)
+      : `<p class="info" id="renderer">WebGL renderer: <b>${esc(gl.renderer)}</b> (hardware: a GPU).</p>`)
     : '';
 
   const header = ['case', 'detail', 'backend', 'impl', 'median ms ±MAD n', 'min–max ms', 'GFLOP/s', 'speedup', 'err vs builtin abs / rel',

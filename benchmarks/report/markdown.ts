@@ -1,5 +1,6 @@
 /** The results section of benchmarks/README.md, regenerated from a run by `npm run bench -- --readme`. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/files';
 import type { Report } from '../suite/types';
 import { find, fmtErr, fmtMs, headlines, speedup } from './summary';
 
@@ -66,5 +67,5 @@ export function updateReadme(file: string, report: Report): void {
   const a = text.indexOf(START);
   const b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error(`${file} has no ${START} … ${END} section`);
-  writeFileSync(file, `${text.slice(0, a + START.length)}\n${renderMarkdown(report)}\n${text.slice(b)}`);
+  writeFileAtomic(file, `${text.slice(0, a + START.length)}\n${renderMarkdown(report)}\n${text.slice(b)}`);
 }

@@ -37,6 +37,8 @@ export function headlines(report: Report): string[] {
     if (byOp.size === 0) continue;
     const parts = [...byOp.entries()].map(([op, xs]) => `${op} ${geomean(xs)!.toFixed(1)}× (${xs.length})`);
     lines.push(`${backend}: ours vs builtin, geometric mean speedup per kernel (cases): ${parts.join(', ')}`);
+    const range = [...byOp.entries()].map(([op, xs]) => `${op} ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}×`);
+    lines.push(`${backend}: ours vs builtin, slowest–fastest case per kernel: ${range.join(', ')}`);
   }
   const targets = cases.filter((c) => c.spec.target !== undefined);
   for (const c of targets) {
@@ -65,6 +67,13 @@ export function headlines(report: Report): string[] {
   if (gg !== undefined) {
     const r = report.environment.webgl;
     lines.push(`ours on cpu vs ours on webgl (${r?.renderer ?? '?'}${r?.software ? ', software' : ''}): geometric mean ${gg.toFixed(2)}× over ${gl.length} cases (> 1: cpu faster)`);
+  }
+  for (const c of cases.filter((x) => x.spec.op === 'TrainStep')) {
+    const b = find(c, 'webgl', 'builtin')?.programs;
+    const o = find(c, 'webgl', 'ours')?.programs;
+    if (b !== undefined && o !== undefined) {
+      lines.push(`webgl programs one ${c.spec.id} compiles in a fresh page: builtin ${b}, ours ${o}`);
+    }
   }
   return lines;
 }

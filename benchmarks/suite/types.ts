@@ -84,6 +84,8 @@ export interface Stats {
   firstCallMs: number;
   /** The call was so slow that the first call is the only sample. */
   firstCallOnly?: boolean;
+  /** WebGL: the samples alternated builtin / ours call by call (same load on both). */
+  interleaved?: boolean;
 }
 
 export interface ErrorMetrics {
@@ -125,6 +127,11 @@ export interface Measurement {
   /** Against the cpu reference (see `referenceSource` of the case). */
   vsReference?: ErrorMetrics;
   memory?: MemoryMetrics;
+  /**
+   * WebGL: distinct shader programs the first call used (tfjs compile-cache keys looked up): what a fresh
+   * page compiles for this call.
+   */
+  programs?: number;
 }
 
 export interface CaseResult {
@@ -135,6 +142,13 @@ export interface CaseResult {
 }
 
 export interface WebglEnv {
+  /** The browser binary the section drove. */
+  browser?: string;
+  /** --gpu: the browser was free to use the machine's GPU (no forced SwiftShader). */
+  gpuRequested?: boolean;
+  headed?: boolean;
+  /** The browser's command-line flags. */
+  browserArgs?: string[];
   renderer: string;
   vendor: string;
   webglVersion: number;

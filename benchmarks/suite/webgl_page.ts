@@ -5,10 +5,10 @@
  * script-tag users load them. Timing uses the same code as Node (tinybench).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { compare } from './ops';
 import { measureImpl, MemoryProbe, Outcome } from './measure';
-import { RateBook, SamplingPlan } from './timing';
-import type { CaseSpec, Measurement } from './types';
+import { compare, makeRunner } from './ops';
+import { now, RateBook, sampleCount, SamplingPlan } from './timing';
+import type { CaseSpec, Measurement, Stats } from './types';
 
 declare const tf: any;
 declare const tfjsIm2col: any;
@@ -69,26 +69,115 @@ async function fetchReference(id: string): Promise<Float32Array | undefined> {
   return new Float32Array(await res.arrayBuffer());
 }
 
-/** Builtin webgl then ours on webgl, each compared with the cpu reference, ours also with the builtin. */
+/** The tfjs webgl backend's compile cache (shader key → compiled program), shared by builtin and ours. */
+function binaryCache(): Record<string, unknown> {
+  return (tf.backend() as { binaryCache: Record<string, unknown> }).binaryCache;
+}
+
+/**
+ * Runs `fn` recording every distinct shader key tfjs looks up meanwhile (compiled or found in its cache):
+ * the number of programs a fresh page would compile for the same work.
+ */
+async function withProgramKeys<T>(keys: Set<string>, fn: () => Promise<T>): Promise<T> {
+  const backend = tf.backend() as { getAndSaveBinary: (key: string, make: () => unknown) => unknown };
+  const original = backend.getAndSaveBinary;
+  backend.getAndSaveBinary = function (this: unknown, key: string, make: () => unknown) {
+    keys.add(key);
+    return original.call(this, key, make);
+  };
+  try {
+    return await fn();
+  } finally {
+    backend.getAndSaveBinary = original;
+  }
+}
+
+function statsOf(times: number[], first: Stats): Stats {
+  const sorted = [...times].sort((a, b) => a - b);
+  const med = (xs: number[]) => (xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
+  const medianMs = med(sorted);
+  const madMs = med(sorted.map((t) => Math.abs(t - medianMs)).sort((a, b) => a - b));
+  return {
+    medianMs, minMs: sorted[0], maxMs: sorted[sorted.length - 1], madMs, rmePct: 0, samples: times.length,
+    firstCallMs: first.firstCallMs, interleaved: true,
+  };
+}
+
+/**
+ * The timed samples of builtin and ours, interleaved: each round times one builtin call, then one of ours
+ * (registering ours just for it), so load from other processes falls on both alike.
+ */
+async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
+  const runner = makeRunner(tf, spec);
+  const timeOne = async () => {
+    const t0 = now();
+    const y = runner.run();
+    await y.data();
+    const ms = now() - t0;
+    y.dispose();
+    return ms;
+  };
+  const b: number[] = [];
+  const o: number[] = [];
+  try {
+    const rounds = sampleCount(plan, builtin.firstCallMs + ours.firstCallMs);
+    for (let i = 0; i < rounds; i++) {
+      b.push(await timeOne());
+      const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
+      try {
+        o.push(await timeOne());
+      } finally {
+        reg.restore();
+      }
+    }
+  } finally {
+    runner.dispose();
+  }
+  return [statsOf(b, builtin), statsOf(o, ours)];
+}
+
+/**
+ * Builtin webgl then ours on webgl (first call: output, memory, programs used), each compared with the cpu
+ * reference, ours also with the builtin; then the timed samples of both, interleaved.
+ */
 export async function runCase(spec: CaseSpec, plan: SamplingPlan): Promise<Measurement[]> {
   if (tf.getBackend() !== 'webgl') await tf.setBackend('webgl');
   const reference = await fetchReference(spec.id);
   if (typeof tfjsIm2col !== 'undefined') tfjsIm2col.unregisterIm2colKernels();
-  const builtin = await measureImpl(tf, spec, 'webgl', 'builtin', plan, rates, probe);
+  // Timed samples come from interleave(); measureImpl makes the first call (and one sample).
+  const firstPlan: SamplingPlan = { ...plan, minSamples: 1, maxSamples: 1 };
+  const builtinKeys = new Set<string>();
+  const builtin = await withProgramKeys(builtinKeys, () => measureImpl(tf, spec, 'webgl', 'builtin', firstPlan, rates, probe));
   let ours: Outcome;
+  const oursKeys = new Set<string>();
   if (oursOnWebgl) {
     const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
     try {
-      ours = await measureImpl(tf, spec, 'webgl', 'ours', plan, rates, probe);
+      ours = await withProgramKeys(oursKeys, () => measureImpl(tf, spec, 'webgl', 'ours', firstPlan, rates, probe));
     } finally {
       reg.restore();
     }
   } else {
     ours = { measurement: { caseId: spec.id, backend: 'webgl', impl: 'ours', status: 'n/a', note: 'this build of tfjs-im2col registers no webgl kernels' } };
   }
+  const bs = builtin.measurement.stats;
+  const os = ours.measurement.stats;
+  if (bs && os && !bs.firstCallOnly && !os.firstCallOnly && builtin.measurement.status === 'ok' && ours.measurement.status === 'ok') {
+    [builtin.measurement.stats, ours.measurement.stats] = await interleave(spec, plan, bs, os);
+    for (const m of [builtin.measurement, ours.measurement]) {
+      if (spec.isFlops) m.gflops = spec.work / m.stats!.medianMs / 1e6;
+    }
+  }
+  builtin.measurement.programs = builtinKeys.size;
+  if (oursOnWebgl) ours.measurement.programs = oursKeys.size;
   for (const o of [builtin, ours]) {
     if (o.values && reference) o.measurement.vsReference = compare(o.values, reference);
   }
   if (ours.values && builtin.values) ours.measurement.vsBuiltin = compare(ours.values, builtin.values);
   return [builtin.measurement, ours.measurement];
+}
+
+/** Programs in tfjs's compile cache now (every kernel run in this page so far, builtin and ours). */
+export function compiledPrograms(): number {
+  return Object.keys(binaryCache()).length;
 }

@@ -1,80 +1,20 @@
 /**
  * Node side of the WebGL section: serves tfjs's script-tag bundles, our IIFE
  * bundle, the page script and the cpu reference outputs on 127.0.0.1, drives
- * Debian's Chromium (SwiftShader WebGL2) with playwright-core, and runs every
- * case in the page: builtin webgl kernels against ours, same inputs.
+ * Chromium (SwiftShader WebGL2) with playwright-core, and runs every case in
+ * the page: builtin webgl kernels against ours, same inputs. The server, the
+ * page bundle and the Chromium launch are the shared ones in scripts/browser/.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { buildPageScript } from '../../scripts/browser/bundle';
+import { chromiumArgs, chromiumMissing, chromiumPath, launchChromium } from '../../scripts/browser/chromium';
+import { StaticServer } from '../../scripts/browser/server';
+import { serveTfjsPage } from '../../scripts/browser/tfjs_page';
 import { describeError } from './measure';
 import { bySize, SectionContext } from './node_runner';
 import type { CaseSpec, Measurement, WebglEnv } from './types';
 import type { PageEnv } from './webgl_page';
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
-
-const TFJS_SCRIPTS = [
-  'node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js',
-  'node_modules/@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js',
-  'node_modules/@tensorflow/tfjs-backend-webgl/dist/tf-backend-webgl.min.js',
-  // tfjs-layers registers tfjs-core's gradients on the global `tf` (the training step needs them).
-  'node_modules/@tensorflow/tfjs-layers/dist/tf-layers.min.js',
-];
-
-/** Bundles benchmarks/suite/webgl_page.ts for the browser; tfjs imports (types only today) map to the page's global. */
-async function buildPageScript(root: string): Promise<string> {
-  // require, not import(): the bundled runner is CommonJS and must resolve like the rest of its externals.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { build } = require('esbuild') as typeof import('esbuild');
-  const result = await build({
-    entryPoints: [join(root, 'benchmarks/suite/webgl_page.ts')], bundle: true, write: false, format: 'iife',
-    globalName: 'benchPage', platform: 'browser', target: 'es2020', logLevel: 'error', absWorkingDir: root,
-    plugins: [{
-      name: 'tf-global',
-      setup(b) {
-        b.onResolve({ filter: /^@tensorflow\/tfjs-(core|backend-cpu|backend-webgl)$/ }, (a) => ({ path: a.path, namespace: 'tf-global' }));
-        b.onLoad({ filter: /.*/, namespace: 'tf-global' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
-      },
-    }],
-  });
-  return result.outputFiles[0].text;
-}
-
-function serve(root: string, library: string, pageScript: string, refs: SectionContext['refs']): Promise<{ server: Server; url: string }> {
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>tfjs-im2col webgl bench</title></head><body>
-${TFJS_SCRIPTS.map((s) => `<script src="/${s}"></script>`).join('\n')}
-<script src="/lib/tfjs-im2col.min.js"></script>
-<script src="/lib/bench-page.js"></script>
-</body></html>`;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const send = (type: string, body: string | Buffer | Uint8Array) => {
-      res.writeHead(200, { 'content-type': type });
-      res.end(body);
-    };
-    if (url.pathname === '/') return send('text/html', html);
-    if (url.pathname === '/lib/bench-page.js') return send('text/javascript', pageScript);
-    if (url.pathname === '/lib/tfjs-im2col.min.js') return send('text/javascript', readFileSync(library));
-    if (TFJS_SCRIPTS.includes(url.pathname.slice(1))) return send('text/javascript', readFileSync(join(root, url.pathname.slice(1))));
-    if (url.pathname === '/ref') {
-      const ref = refs.get(url.searchParams.get('id') ?? '');
-      if (ref) return send('application/octet-stream', new Uint8Array(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength));
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }));
-  });
-}
 
 const SOFTWARE = /swiftshader|llvmpipe|softpipe|software|microsoft basic render/i;
 
@@ -82,7 +22,17 @@ export interface WebglSectionOptions {
   root: string;
   /** Our IIFE bundle (dist/tfjs-im2col.min.js). */
   library: string;
+  /** The browser binary (Chrome, Chromium, Edge); default chromiumPath(). */
+  browser?: string;
+  /** The machine's GPU instead of forced SwiftShader. */
+  gpu?: boolean;
+  headed?: boolean;
+  /** Further browser flags. */
+  browserArgs?: string[];
 }
+
+/** Flags of a --gpu run: Chromium's GPU blocklist would otherwise send many Linux GPUs back to software. */
+export const GPU_ARGS = ['--ignore-gpu-blocklist', '--enable-gpu'];
 
 /**
  * Runs the cases in Chromium. Returns the environment (renderer!) or, when
@@ -99,32 +49,48 @@ export async function runWebglSection(specs: CaseSpec[], ctx: SectionContext, op
       }
     }
     ctx.log(`  webgl: ${note}`);
-    return { renderer: 'n/a', vendor: 'n/a', webglVersion: 0, float32RenderTargets: false, software: false, chromiumVersion: 'n/a', oursOnWebgl: false, note };
+    return { ...launch, renderer: 'n/a', vendor: 'n/a', webglVersion: 0, float32RenderTargets: false, software: false, chromiumVersion: 'n/a', oursOnWebgl: false, note };
   };
-  if (!existsSync(CHROMIUM_PATH)) return unavailable(`Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
+  const browserPath = opts.browser ?? chromiumPath();
+  const extraArgs = [...(opts.gpu ? GPU_ARGS : []), ...(opts.browserArgs ?? [])];
+  const launch = { browser: browserPath, gpuRequested: !!opts.gpu, headed: !!opts.headed, browserArgs: chromiumArgs({ swiftshader: !opts.gpu, extraArgs }) };
+  ctx.log(`  browser: ${browserPath}${opts.headed ? ', headed' : ''}; ${opts.gpu ? 'GPU allowed (no forced SwiftShader)' : 'SwiftShader forced (software WebGL)'}`);
+  const missing = chromiumMissing(browserPath);
+  if (missing) return unavailable(missing);
+  if (opts.headed && process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return unavailable('--headed needs a display: DISPLAY and WAYLAND_DISPLAY are unset (run under xvfb-run, or drop --headed)');
+  }
   if (!existsSync(opts.library)) return unavailable(`${opts.library} is missing (npm run build)`);
-  let server: Server | undefined;
+  let server: StaticServer | undefined;
   let browser: Browser | undefined;
   try {
-    const pageScript = await buildPageScript(opts.root);
-    const served = await serve(opts.root, opts.library, pageScript, ctx.refs);
-    server = served.server;
-    const url = served.url;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { chromium } = require('playwright-core') as typeof import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    server = await serveTfjsPage({
+      root: opts.root, title: 'tfjs-im2col webgl bench', library: opts.library,
+      pageScript: await buildPageScript(opts.root, 'benchmarks/suite/webgl_page.ts', 'benchPage'),
+      // The cpu reference output of a case, as raw float32.
+      routes: {
+        '/ref': (query) => {
+          const ref = ctx.refs.get(query.get('id') ?? '');
+          return ref && { body: new Uint8Array(ref.values.buffer, ref.values.byteOffset, ref.values.byteLength), type: 'application/octet-stream' };
+        },
+      },
+    });
+    browser = await launchChromium({ path: browserPath, swiftshader: !opts.gpu, headed: opts.headed, extraArgs });
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(url);
+    await page.goto(server.url);
     await page.waitForFunction(() => typeof (globalThis as { benchPage?: unknown }).benchPage === 'object', undefined, { timeout: 60_000 });
     const penv = await page.evaluate(() => (globalThis as any).benchPage.init()) as PageEnv;
     const env: WebglEnv = {
-      renderer: penv.renderer, vendor: penv.vendor, webglVersion: penv.webglVersion, float32RenderTargets: penv.float32RenderTargets,
+      ...launch, renderer: penv.renderer, vendor: penv.vendor, webglVersion: penv.webglVersion, float32RenderTargets: penv.float32RenderTargets,
       software: SOFTWARE.test(penv.renderer), chromiumVersion: browser.version(), oursOnWebgl: penv.oursOnWebgl,
       note: penv.hasGradients ? undefined : 'no gradients registered in the page: the training step cannot run',
     };
-    ctx.log(`  webgl renderer: ${env.renderer}${env.software ? ' (software rendering on the CPU, not a GPU)' : ''}; ` +
+    if (opts.gpu && env.software) {
+      env.note = [env.note, '--gpu was given, but the browser fell back to a software renderer (no usable GPU)'].filter(Boolean).join('; ');
+    }
+    ctx.log(`  webgl renderer: ${env.renderer}${env.software ? ' (software rendering on the CPU, not a GPU)' : ' (hardware)'}; ` +
       `Chromium ${env.chromiumVersion}; our webgl kernels ${env.oursOnWebgl ? 'registered' : 'absent from this build'}`);
     // A first webgl call compiles shaders, seconds' worth for a training step: it is the only sample only above 10 s.
     const webglPlan = { ...ctx.plan, firstCallOnlyAboveMs: Math.max(ctx.plan.firstCallOnlyAboveMs, 10_000) };
@@ -148,7 +114,6 @@ export async function runWebglSection(specs: CaseSpec[], ctx: SectionContext, op
     return unavailable(`webgl section failed: ${describeError(e)}`);
   } finally {
     await browser?.close();
-    const srv = server;
-    if (srv) await new Promise((r) => srv.close(r));
+    await server?.close();
   }
 }

@@ -12,10 +12,11 @@ import {
 import { isPointwise } from '../core/conv';
 import { alignsWithChannels, broadcastStrides, checkActivation } from '../core/epilogue';
 import { im2colKernel } from '../core/fallback';
+import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
 import { colWidth, ConvGeometry, convInfoFor, geometryOf } from '../core/geometry';
 import {
-  Col2imProgram, EpilogueSpec, GemmProgram, GemmReduceRowsProgram, Im2colProgram, SumRelayoutProgram,
-  TransposeProgram, windowUniformValues,
+  Col2imProgram, EpilogueSpec, GemmProgram, GemmReduceRowsProgram, geometryKey, Im2colProgram, isDilated, specialise,
+  SumRelayoutProgram, TransposeProgram, windowUniformValues,
 } from './programs';
 import { ensureOnGPU, release, run, view, WebGLBackend } from './util';
 
@@ -28,7 +29,8 @@ type Shape4 = [number, number, number, number];
 function im2colOperand(backend: WebGLBackend, x: TensorInfo, g: ConvGeometry): [TensorInfo, TensorInfo | null] {
   const K = colWidth(g);
   if (g.channelsLast && isPointwise(g)) return [view(x, [g.batch * g.inH, g.inW, g.inC]), null];
-  const col = run(backend, new Im2colProgram([g.batch, g.outH, g.outW, K], g.channelsLast), [x], windowUniformValues(g));
+  const vg = specialise('Im2col', geometryKey(g)) ? g : null;
+  const col = run(backend, new Im2colProgram([g.batch, g.outH, g.outW, K], g.channelsLast, vg), [x], vg ? [] : windowUniformValues(g));
   return [view(col, [g.batch * g.outH, g.outW, K]), col];
 }
 
@@ -104,6 +106,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: WebGLBackend; attr
   const { inputs: { x, filter }, backend, attrs } = args;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
+  leaveMeasuredClassesToBuiltin(Conv2D, geometryOf(info));
   ensureOnGPU(backend, Conv2D, 'x', x!);
   ensureOnGPU(backend, Conv2D, 'filter', filter!);
   return convForward(backend, x!, filter!, info, null);
@@ -114,6 +117,7 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: WebGLBac
   const { x, filter } = inputs;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
+  leaveMeasuredClassesToBuiltin(FusedConv2D, geometryOf(info));
   ensureOnGPU(backend, FusedConv2D, 'x', x!);
   ensureOnGPU(backend, FusedConv2D, 'filter', filter!);
   const epilogue = epilogueFor(backend, inputs, attrs, info.outShape, info.dataFormat === 'channelsLast');
@@ -136,6 +140,7 @@ export function conv2DBackpropFilter(
   const { inputs: { x, dy }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
+  leaveMeasuredClassesToBuiltin(Conv2DBackpropFilter, geometryOf(info));
   ensureOnGPU(backend, Conv2DBackpropFilter, 'x', x!);
   ensureOnGPU(backend, Conv2DBackpropFilter, 'dy', dy!);
   const g = geometryOf(info);
@@ -161,6 +166,7 @@ export function conv2DBackpropInput(
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
+  leaveMeasuredClassesToBuiltin(Conv2DBackpropInput, geometryOf(info));
   ensureOnGPU(backend, Conv2DBackpropInput, 'dy', dy!);
   ensureOnGPU(backend, Conv2DBackpropInput, 'filter', filter!);
   const g = geometryOf(info);
@@ -171,9 +177,9 @@ export function conv2DBackpropInput(
     // dcol = dy · Wᵀ: [N·outH·outW, outC] × [outC, K].
     dcol = run(backend, new GemmProgram([g.batch, g.outH, g.outW, K], true, null),
       [view(dyN, [g.batch * g.outH, g.outW, g.outC]), view(filter!, [1, K, g.outC])], [[g.outC], [0]]);
-    return run(backend, new Col2imProgram(info.inShape as Shape4, g.channelsLast),
-      [view(dcol, [g.batch * g.outH, g.outW, K])],
-      windowUniformValues(g));
+    const vg = specialise('Col2im', geometryKey(g)) ? g : null;
+    return run(backend, new Col2imProgram(info.inShape as Shape4, g.channelsLast, vg, isDilated(g)),
+      [view(dcol, [g.batch * g.outH, g.outW, K])], vg ? [] : windowUniformValues(g));
   } finally {
     release(backend, dyTex, dcol);
   }

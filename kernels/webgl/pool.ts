@@ -9,20 +9,30 @@ import {
   MaxPoolAttrs, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, MaxPoolInputs, TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { im2colKernel } from '../core/fallback';
+import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
 import { checkFloat32, ConvGeometry, geometryOf, poolInfoFor } from '../core/geometry';
 import { isIdentityPool } from '../core/pool';
-import { PoolGradProgram, PoolProgram, windowUniformValues } from './programs';
+import {
+  geometryKey, isDilated, MaxPoolGradDirectProgram, PoolGradProgram, PoolProgram, specialise, windowsDisjoint, windowUniformValues,
+} from './programs';
 import { ensureOnGPU, release, run, WebGLBackend } from './util';
 
 type Shape4 = [number, number, number, number];
 
-/** Values for the pooling programs' uniforms: the window geometry, then -Infinity. */
-function poolUniforms(g: ConvGeometry): number[][] {
-  return [...windowUniformValues(g), [-Infinity]];
+/** The geometry to compile into a specialised variant of `family`, or null for the generic (uniform) one. */
+function variantGeometry(family: string, g: ConvGeometry): ConvGeometry | null {
+  return specialise(family, geometryKey(g)) ? g : null;
+}
+
+/** Values for a pooling program's uniforms: the window geometry (generic variant only), then -Infinity. */
+function poolUniformValues(g: ConvGeometry, specialised: boolean): number[][] {
+  return specialised ? [[-Infinity]] : [...windowUniformValues(g), [-Infinity]];
 }
 
 function pool(backend: WebGLBackend, x: TensorInfo, info: backend_util.Conv2DInfo, mode: 'max' | 'avg' | 'argmax'): TensorInfo {
-  return run(backend, new PoolProgram(info.outShape as Shape4, mode), [x], poolUniforms(geometryOf(info)));
+  const g = geometryOf(info);
+  const vg = variantGeometry(`Pool-${mode}`, g);
+  return run(backend, new PoolProgram(info.outShape as Shape4, mode, vg), [x], poolUniformValues(g, vg !== null));
 }
 
 /** MaxPool and AvgPool. tfjs passes the input through unchanged for a 1×1 window that keeps the shape. */
@@ -38,24 +48,35 @@ function poolForward(backend: WebGLBackend, kernel: string, x: TensorInfo, info:
 export function maxPool(args: { inputs: MaxPoolInputs; backend: WebGLBackend; attrs: MaxPoolAttrs }): TensorInfo {
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(MaxPool, 'x', x!);
-  return poolForward(backend, MaxPool, x!, poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode), 'max');
+  const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
+  leaveMeasuredClassesToBuiltin(MaxPool, geometryOf(info));
+  return poolForward(backend, MaxPool, x!, info, 'max');
 }
 
 export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; attrs: AvgPoolAttrs }): TensorInfo {
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(AvgPool, 'x', x!);
-  return poolForward(backend, AvgPool, x!, poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode), 'avg');
+  const info = poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
+  leaveMeasuredClassesToBuiltin(AvgPool, geometryOf(info));
+  return poolForward(backend, AvgPool, x!, info, 'avg');
 }
 
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBackend; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
+  leaveMeasuredClassesToBuiltin(MaxPoolGrad, geometryOf(info));
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
+  const g = geometryOf(info);
+  // Disjoint windows: one pass that finds each pixel's window maximum itself.
+  if (windowsDisjoint(g) && specialise('MaxPoolGradDirect', geometryKey(g))) {
+    return run(backend, new MaxPoolGradDirectProgram(info.inShape as Shape4, g), [dy!, input!], [[-Infinity]]);
+  }
   const positions = pool(backend, input!, info, 'argmax');
   try {
-    return run(backend, new PoolGradProgram(info.inShape as Shape4, 'max'), [dy!, positions],
-      poolUniforms(geometryOf(info)));
+    const vg = variantGeometry('PoolGrad-max', g);
+    return run(backend, new PoolGradProgram(info.inShape as Shape4, 'max', vg, isDilated(g)), [dy!, positions],
+      poolUniformValues(g, vg !== null));
   } finally {
     release(backend, positions);
   }
@@ -65,8 +86,11 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad } } = args;
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
+  leaveMeasuredClassesToBuiltin(AvgPoolGrad, geometryOf(info));
   ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
-  return run(backend, new PoolGradProgram(info.inShape as Shape4, 'avg'), [dy!], poolUniforms(geometryOf(info)));
+  const g = geometryOf(info);
+  const vg = variantGeometry('PoolGrad-avg', g);
+  return run(backend, new PoolGradProgram(info.inShape as Shape4, 'avg', vg, isDilated(g)), [dy!], poolUniformValues(g, vg !== null));
 }
 
 export const maxPoolConfig = im2colKernel(MaxPool, 'webgl', maxPool);

@@ -21,7 +21,19 @@ export function view(t: TensorInfo, shape: number[]): TensorInfo {
  */
 export function ensureOnGPU(backend: WebGLBackend, kernel: string, name: string, t: TensorInfo): void {
   checkFloat32(kernel, name, t);
+  checkContext(backend, kernel);
   if (backend.texData.get(t.dataId).texture == null) backend.uploadToGPU(t.dataId);
+}
+
+/**
+ * A lost WebGL context (GPU reset, driver update, WEBGL_lose_context) draws nothing and never signals the
+ * fence a read-back waits on: the call would hang. Fail at once instead, before anything is allocated.
+ */
+export function checkContext(backend: WebGLBackend, kernel: string): void {
+  if (backend.gpgpu.gl.isContextLost()) {
+    throw new Error(`${kernel}: the WebGL context is lost (webglcontextlost); tfjs's webgl backend cannot run ` +
+      'programs until the page creates a new backend (tf.removeBackend / tf.registerBackend)');
+  }
 }
 
 export function run(backend: WebGLBackend, program: GPGPUProgram, inputs: TensorInfo[], uniforms: number[][]): TensorInfo {

@@ -1,6 +1,6 @@
 /**
- * Page side of the webgl tests and benchmark, bundled by esbuild into the
- * global `harness`. It uses tfjs through the page's script-tag global `tf`
+ * Page side of the webgl tests, bundled by esbuild into the global
+ * `harness` (the benchmark has its own page, benchmarks/suite/webgl_page.ts). It uses tfjs through the page's script-tag global `tf`
  * and our IIFE bundle through `tfjsIm2col`, exactly as script-tag users do.
  *
  * Every comparison runs the same inputs through four implementations:
@@ -311,9 +311,13 @@ export async function runGradCase(seed: number, dataFormat: 'NHWC' | 'NCHW'): Pr
 export interface LeakReport {
   before: Record<string, number>;
   after: Record<string, number>;
-  /** Shader programs compiled while running new shapes with our kernels. */
+  /** Shader programs of ours compiled while running new shapes, once the specialised variants are used up. */
   newBinariesForNewShapes: number;
   newBinariesKeys: string[];
+  /** Rounds of new shapes it took until one compiled nothing of ours (the variant bound reached). */
+  saturatingRounds: number;
+  /** Programs of ours compiled by the whole check. */
+  ourProgramsCompiled: number;
 }
 
 function memoryNow(): Record<string, number> {
@@ -348,7 +352,7 @@ async function roundOfEverything(h: number, w: number): Promise<void> {
   tf.dispose([x, f, b, ...values]);
 }
 
-export async function leakCheck(rounds: number): Promise<LeakReport> {
+export async function leakCheck(rounds: number, maxVariants: number): Promise<LeakReport> {
   await useImpl('oursGL');
   const wasTest = tf.env().getBool('IS_TEST');
   tf.env().set('IS_TEST', true);
@@ -358,22 +362,36 @@ export async function leakCheck(rounds: number): Promise<LeakReport> {
     const before = memoryNow();
     for (let i = 0; i < rounds; i++) await roundOfEverything(16, 17);
     const after = memoryNow();
-    // Same structure, new sizes: our programs must not compile again (geometry is in uniforms).
+    // New sizes compile specialised variants of our programs until each family holds `maxVariants`
+    // (kernels/webgl/programs/variants.ts); from then on new shapes run the generic programs (geometry in
+    // uniforms) and compile nothing of ours. Earlier tests may have filled the families already.
     const cache = tf.backend().binaryCache as Record<string, unknown>;
-    const keysBefore = new Set(Object.keys(cache));
+    const ourKeys = () => Object.keys(cache).filter((k) => OUR_PROGRAM_MARKERS.some((m) => k.includes(m)));
+    const oursAtStart = ourKeys().length;
     // (tfjs's shader keys still tell size-1 dimensions apart, so the new sizes keep every dimension > 1.)
-    await roundOfEverything(20, 19);
-    await roundOfEverything(24, 23);
+    let size = 20;
+    let saturatingRounds = 0;
+    for (; saturatingRounds <= maxVariants + 1; saturatingRounds++, size++) {
+      const n = ourKeys().length;
+      await roundOfEverything(size, size + 1);
+      if (ourKeys().length === n) break;
+    }
+    const keysBefore = new Set(Object.keys(cache));
+    await roundOfEverything(size + 7, size + 8);
+    await roundOfEverything(size + 9, size + 4);
     const newKeys = Object.keys(cache).filter((k) => !keysBefore.has(k));
     const ours = newKeys.filter((k) => OUR_PROGRAM_MARKERS.some((m) => k.includes(m)));
-    return { before, after, newBinariesForNewShapes: ours.length, newBinariesKeys: ours.map((k) => k.slice(0, 120)) };
+    return {
+      before, after, newBinariesForNewShapes: ours.length, newBinariesKeys: ours.map((k) => k.slice(0, 120)),
+      saturatingRounds, ourProgramsCompiled: ourKeys().length - oursAtStart,
+    };
   } finally {
     tf.env().set('IS_TEST', wasTest);
   }
 }
 
 /** Strings that only our shaders contain (our user code is part of the binary cache key). */
-const OUR_PROGRAM_MARKERS = ['colValue(', 'strideDil', 'epilogue(', 'perSplit', 'sumAt('];
+const OUR_PROGRAM_MARKERS = ['colValue(', 'windowInside', 'epilogue(', 'perSplit', 'sumAt('];
 
 // ---------------------------------------------------------------------------
 // The book's SimpleConvNet on MNIST.
@@ -438,98 +456,4 @@ export async function simpleConvNetMnist(limit = 10000, batchSize = 1000): Promi
   const ms = performance.now() - t0;
   tf.dispose([W1, ...Object.values(weights)]);
   return { correct, total, fusedMaxAbsDiff, ms };
-}
-
-// ---------------------------------------------------------------------------
-// Benchmark: ours vs builtin webgl per kernel, measured in the same page.
-
-export interface BenchCase {
-  case: string;
-  kernel: 'Conv2D' | 'Conv2DBackpropFilter' | 'Conv2DBackpropInput' | 'MaxPool' | 'MaxPoolGrad';
-  xShape: number[];
-  filterShape?: number[];
-  filterSize?: [number, number];
-  strides: [number, number];
-  pad: 'same' | 'valid';
-}
-
-export interface BenchResult {
-  case: string; kernel: string; oursMs: number; builtinMs: number; ratio: number; maxAbsErr: number;
-}
-
-export async function bench(c: BenchCase, warmup: number, repeats: number): Promise<BenchResult> {
-  const next = rng(1234);
-  const xv = randomValues(size(c.xShape), next);
-  const isConv = c.filterShape !== undefined;
-  const info = isConv
-    ? tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad)
-    : tf.backend_util.computePool2DInfo(c.xShape, c.filterSize, c.strides, 1, c.pad);
-  const fv = isConv ? randomValues(size(c.filterShape!), next) : null;
-  const dyv = randomValues(size(info.outShape), next);
-  await tf.setBackend('webgl');
-  tf.env().set('IS_TEST', false);
-  const x = tf.tensor(xv, c.xShape);
-  const filter = fv ? tf.tensor(fv, c.filterShape) : null;
-  const dy = tf.tensor(dyv, info.outShape);
-  // Make sure the inputs are textures before timing.
-  await Promise.all([x, filter, dy].filter(Boolean).map((t: any) => tf.tidy(() => tf.add(t, 0)).data()));
-  const poolAttrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
-  // MaxPoolGrad's `output` input (both implementations find the maxima from x again).
-  const pooled = c.kernel === 'MaxPoolGrad' ? tf.maxPool(x, c.filterSize, c.strides, c.pad) : null;
-  const once = () => {
-    switch (c.kernel) {
-      case 'Conv2D':
-        return tf.engine().runKernel('Conv2D', { x, filter }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 });
-      case 'Conv2DBackpropFilter':
-        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },
-          { filterShape: c.filterShape, strides: c.strides, pad: c.pad, dataFormat: 'NHWC' });
-      case 'Conv2DBackpropInput':
-        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter },
-          { inputShape: c.xShape, strides: c.strides, pad: c.pad, dataFormat: 'NHWC' });
-      case 'MaxPool':
-        return tf.engine().runKernel('MaxPool', { x }, poolAttrs);
-      case 'MaxPoolGrad':
-        return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: pooled }, poolAttrs);
-    }
-  };
-  // Warm-up (shader compiles) for both, then samples alternate between the two
-  // implementations so that both see the same background load.
-  const warmMs: Record<string, number> = {};
-  for (const impl of ['builtinGL', 'oursGL'] as Impl[]) {
-    await useImpl(impl);
-    for (let i = 0; i < warmup; i++) {
-      const t0 = performance.now();
-      const t = once();
-      await t.data();
-      t.dispose();
-      warmMs[impl] = performance.now() - t0;
-    }
-  }
-  // Fast kernels run `inner` times back to back per sample, reading only the last result,
-  // so the read-back (which waits for all queued GPU work) is amortized.
-  const inner = Math.max(warmMs.builtinGL ?? 0, warmMs.oursGL ?? 0) > 1000 ? 1 : 3;
-  const samples: Record<string, number[]> = { builtinGL: [], oursGL: [] };
-  const outputs: Record<string, Float32Array> = {};
-  for (let i = 0; i < repeats; i++) {
-    for (const impl of ['builtinGL', 'oursGL'] as Impl[]) {
-      await useImpl(impl);
-      const t0 = performance.now();
-      for (let j = 0; j < inner - 1; j++) once().dispose();
-      const t = once();
-      outputs[impl] = await t.data();
-      samples[impl].push((performance.now() - t0) / inner);
-      t.dispose();
-    }
-  }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  const builtinMs = median(samples.builtinGL);
-  const oursMs = median(samples.oursGL);
-  const builtinOut = outputs.builtinGL;
-  const oursOut = outputs.oursGL;
-  // A draw call that runs for many seconds can trip the browser's GPU watchdog; then every result is garbage.
-  if (contextLost()) throw new Error(`WebGL context lost while timing ${c.kernel} (${c.case})`);
-  tf.dispose([x, filter, dy, pooled].filter(Boolean));
-  let maxAbsErr = 0;
-  for (let i = 0; i < oursOut.length; i++) maxAbsErr = Math.max(maxAbsErr, Math.abs(oursOut[i] - builtinOut[i]));
-  return { case: c.case, kernel: c.kernel, oursMs, builtinMs, ratio: builtinMs / oursMs, maxAbsErr };
 }

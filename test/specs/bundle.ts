@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import * as path from 'node:path';
 
 /** Spec files (under tfjs-core's dist/ops/) of the ops whose kernels we replace on each backend. */
-export const SPEC_FILES: Record<'cpu' | 'webgl', string[]> = {
+export const SPEC_FILES: Record<'cpu' | 'webgl' | 'wasm', string[]> = {
   cpu: [
     'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
     'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
@@ -20,22 +20,35 @@ export const SPEC_FILES: Record<'cpu' | 'webgl', string[]> = {
     'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
     'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
   ],
+  // On wasm ours are the gradients: the spec files whose ops' gradients (or conv2dTranspose) reach them.
+  wasm: [
+    'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
+    'max_pool_test', 'avg_pool_test', 'pool_test',
+  ],
 };
 
-const BACKEND_PACKAGES = { cpu: ['@tensorflow/tfjs-backend-cpu'], webgl: ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl'] };
+const BACKEND_PACKAGES = {
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+  webgl: ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl'],
+  wasm: ['@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'],
+};
 
 /**
- * Writes `outfile`: in Node (cpu) a program that runs the specs and writes the
+ * Writes `outfile`: in Node (cpu, wasm) a program that runs the specs and writes the
  * report as JSON to the file named by its first argument; in the browser
  * (webgl) a script that defines `globalThis.runSpecs()`, resolving to the report.
  */
-export async function bundleSpecs(root: string, backend: 'cpu' | 'webgl', outfile: string): Promise<void> {
+export async function bundleSpecs(root: string, backend: 'cpu' | 'webgl' | 'wasm', outfile: string): Promise<void> {
+  const node = backend !== 'webgl';
   const specs = SPEC_FILES[backend].map((f) => `require('@tensorflow/tfjs-core/dist/ops/${f}.js');`);
-  const finish = backend === 'cpu'
-    ? "runtime.run('cpu').then((r) => { require('node:fs').writeFileSync(process.argv[2], JSON.stringify(r)); process.exit(0); });"
+  const finish = node
+    ? `runtime.run('${backend}').then((r) => { require('node:fs').writeFileSync(process.argv[2], JSON.stringify(r)); process.exit(0); });`
     : "globalThis.runSpecs = () => runtime.run('webgl');";
+  // Bundled, tfjs-backend-wasm would look for its .wasm files next to the bundle: point it at its dist folder.
+  const wasmDir = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep;
   const contents = [
     ...BACKEND_PACKAGES[backend].map((p) => `require('${p}');`),
+    ...(backend === 'wasm' ? [`require('@tensorflow/tfjs-backend-wasm').setWasmPaths(${JSON.stringify(wasmDir)});`] : []),
     "const runtime = require('./test/specs/runtime.ts');",
     `runtime.prepare('${backend}');`,
     ...specs,
@@ -44,12 +57,12 @@ export async function bundleSpecs(root: string, backend: 'cpu' | 'webgl', outfil
   await build({
     stdin: { contents, resolveDir: root, sourcefile: `specs-${backend}.js`, loader: 'js' },
     bundle: true, absWorkingDir: root, outfile, logLevel: 'error', target: 'es2020',
-    platform: backend === 'cpu' ? 'node' : 'browser', format: backend === 'cpu' ? 'cjs' : 'iife',
-    mainFields: backend === 'cpu' ? ['module', 'main'] : ['browser', 'module', 'main'],
+    platform: node ? 'node' : 'browser', format: node ? 'cjs' : 'iife',
+    mainFields: node ? ['module', 'main'] : ['browser', 'module', 'main'],
     // Node-only branches of tfjs-core (its node platform, worker checks) stay unresolved in the browser.
-    external: backend === 'cpu' ? [] : ['worker_threads', 'util', 'node-fetch', 'fs', 'path', 'crypto'],
+    external: node ? [] : ['worker_threads', 'util', 'node-fetch', 'fs', 'path', 'crypto'],
     // jasmine-core, bundled as CommonJS, takes `global` for its global object (window in a page).
-    define: backend === 'cpu' ? {} : { global: 'globalThis' },
+    define: node ? {} : { global: 'globalThis' },
   });
 }
 

@@ -3,7 +3,7 @@
  * against our kernels, the way tfjs's backends run them against theirs: one test
  * environment (`setTestEnvs`), the backend's builtins replaced by ours, and every
  * spec file of the ops we replace. Bundled with the specs by test/specs/bundle.ts,
- * then run in Node (cpu) or in Chromium (webgl).
+ * then run in Node (cpu, wasm) or in Chromium (webgl).
  *
  * Each of our kernels counts its calls, and each builtin it replaced counts the
  * calls our kernel handed to it, so the report proves which of ours really ran.
@@ -16,6 +16,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { registerIm2colKernels } from '../../src/registration';
 import { cpuKernelConfigs } from '../../kernels/cpu';
 import { webglKernelConfigs } from '../../kernels/webgl';
+import { wasmKernelConfigs } from '../../kernels/wasm';
 
 const jasmineRequire = require('jasmine-core/lib/jasmine-core/jasmine.js');
 
@@ -29,7 +30,9 @@ export interface SpecReport {
   globalErrors: string[];
 }
 
-const OURS: Record<string, KernelConfig[]> = { cpu: cpuKernelConfigs, webgl: webglKernelConfigs };
+const OURS: Record<string, KernelConfig[]> = { cpu: cpuKernelConfigs, webgl: webglKernelConfigs, wasm: wasmKernelConfigs };
+
+export type SpecBackend = 'cpu' | 'webgl' | 'wasm';
 
 /** The test environments tfjs's own backends use for these specs. */
 const TEST_ENVS = {
@@ -38,6 +41,8 @@ const TEST_ENVS = {
     name: 'webgl2', backendName: 'webgl', isDataSync: true,
     flags: { WEBGL_VERSION: 2, WEBGL_CPU_FORWARD: false, WEBGL_SIZE_UPLOAD_UNIFORM: 0 },
   },
+  // tfjs-backend-wasm's own spec run uses this environment (single-threaded in Node).
+  wasm: { name: 'wasm', backendName: 'wasm', isDataSync: true },
 } as const;
 
 const calls: Record<string, KernelCalls> = {};
@@ -53,7 +58,7 @@ function count(config: KernelConfig, field: keyof KernelCalls): void {
 }
 
 /** Jasmine's globals, our kernels in place of `backend`'s builtins, and tfjs's test environment. */
-export function prepare(backend: 'cpu' | 'webgl'): void {
+export function prepare(backend: SpecBackend): void {
   const j$ = jasmineRequire.core(jasmineRequire);
   Object.assign(globalThis, jasmineRequire.interface(j$, j$.getEnv()));
   j$.DEFAULT_TIMEOUT_INTERVAL = 120_000;

@@ -1,6 +1,7 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
-import { forEachWindowContaining } from './glsl';
-import { POOL_UNIFORMS } from './PoolProgram';
+import type { ConvGeometry } from '../../core/geometry';
+import { forEachWindowContaining, Uniform, windowGeometryGlsl } from './glsl';
+import { poolUniforms } from './PoolProgram';
 
 /**
  * Pool gradients into dx [N, H, W, C] (unpacked): for each input pixel, the
@@ -8,6 +9,8 @@ import { POOL_UNIFORMS } from './PoolProgram';
  *  - 'max': inputs dy and pos (from PoolProgram 'argmax'); dy flows where
  *    pos names this pixel's offset in the window.
  *  - 'avg': input dy; each window passes dy / (its in-bounds pixel count).
+ * With a geometry `g` the variant is specialised (see ./variants.ts); `dilated`
+ * says whether some dilation exceeds 1 (see forEachWindowContaining).
  */
 export class PoolGradProgram implements GPGPUProgram {
   variableNames: string[];
@@ -15,18 +18,21 @@ export class PoolGradProgram implements GPGPUProgram {
   userCode: string;
   packedInputs = false;
   packedOutput = false;
-  enableShapeUniforms = true;
-  customUniforms = POOL_UNIFORMS;
+  enableShapeUniforms: boolean;
+  customUniforms: Uniform[];
 
-  constructor(inShape: [number, number, number, number], mode: 'max' | 'avg') {
+  constructor(inShape: [number, number, number, number], mode: 'max' | 'avg', g: ConvGeometry | null, dilated: boolean) {
     this.variableNames = mode === 'max' ? ['dy', 'pos'] : ['dy'];
     this.outputShape = inShape;
+    this.enableShapeUniforms = g === null;
+    this.customUniforms = poolUniforms(g !== null);
     const contribution = mode === 'max'
       ? `if (getPos(n, oh, ow, c) == float(fh * filterSize.y + fw)) acc += getDy(n, oh, ow, c);`
       : `acc += getDy(n, oh, ow, c) /
            float(inRange(oh * stride.x - padTopLeft.x, filterSize.x, dilation.x, inputSize.x) *
                  inRange(ow * stride.y - padTopLeft.y, filterSize.y, dilation.y, inputSize.y));`;
     this.userCode = `
+      ${windowGeometryGlsl(g)}
       // How many t in [0, count) have 0 <= start + t·step < size.
       int inRange(int start, int count, int step, int size) {
         int tLo = start >= 0 ? 0 : (step - 1 - start) / step;
@@ -40,7 +46,7 @@ export class PoolGradProgram implements GPGPUProgram {
         ivec4 o = getOutputCoords();
         int n = o.x; int h = o.y; int w = o.z; int c = o.w;
         float acc = 0.0;
-        ${forEachWindowContaining('h', 'w', contribution)}
+        ${forEachWindowContaining('h', 'w', contribution, dilated)}
         setOutput(acc);
       }`;
   }

@@ -3,11 +3,14 @@
  * bound, the activations, the packed-texture walk, the loop over the windows
  * that contain a pixel) and the window geometry uniforms.
  *
- * Every program is run with `backend.runWebGLProgram`. Geometry (sizes,
- * strides, paddings, dilations) reaches the shader as uniforms, and
- * `enableShapeUniforms` makes tfjs pass tensor shapes as uniforms too, so a
- * new shape reuses the compiled shader. Only structural choices (data format,
- * activation, whether there is a bias) change the shader source.
+ * Every program is run with `backend.runWebGLProgram`. In the generic
+ * variant, geometry (sizes, strides, paddings, dilations) reaches the shader
+ * as uniforms and `enableShapeUniforms` makes tfjs pass tensor shapes as
+ * uniforms too, so a new shape reuses the compiled shader; only structural
+ * choices (data format, activation, bias, dilation) change its source. The
+ * window programs (im2col, col2im, pools) also come specialised — geometry
+ * and shapes compiled in as constants (windowGeometryGlsl), faster on every
+ * renderer measured — for at most MAX_VARIANTS geometries each (./variants.ts).
  *
  * Packed textures hold 2x2 blocks of the last two dimensions in one RGBA
  * texel: .x = (r, c), .y = (r, c+1), .z = (r+1, c), .w = (r+1, c+1).
@@ -47,6 +50,41 @@ export const WINDOW_UNIFORMS: Uniform[] = [
   { name: 'padTopLeft', type: 'ivec2' },
 ];
 
+/**
+ * The window geometry as GLSL constants with the uniforms' names, for a
+ * specialised variant (see ./variants.ts): the same shader body then reads
+ * constants the compiler folds — divisions by a constant stride, loops with a
+ * constant bound. `windowInside` is true when no window reaches outside the
+ * input, so a forward read may skip its bounds test. Without a geometry (the
+ * generic variant, geometry in uniforms) only `windowInside = false`.
+ */
+export function windowGeometryGlsl(g: ConvGeometry | null): string {
+  if (g === null) return 'const bool windowInside = false;';
+  const lastH = (g.outH - 1) * g.strideH - g.padTop + (g.filterH - 1) * g.dilationH;
+  const lastW = (g.outW - 1) * g.strideW - g.padLeft + (g.filterW - 1) * g.dilationW;
+  const inside = g.padTop <= 0 && g.padLeft <= 0 && lastH < g.inH && lastW < g.inW;
+  return `
+    const ivec2 inputSize = ivec2(${g.inH}, ${g.inW});
+    const ivec2 outputSize = ivec2(${g.outH}, ${g.outW});
+    const int inChannels = ${g.inC};
+    const ivec2 filterSize = ivec2(${g.filterH}, ${g.filterW});
+    const ivec2 stride = ivec2(${g.strideH}, ${g.strideW});
+    const ivec2 dilation = ivec2(${g.dilationH}, ${g.dilationW});
+    const ivec2 padTopLeft = ivec2(${g.padTop}, ${g.padLeft});
+    const bool windowInside = ${inside};`;
+}
+
+/** Some dilation exceeds 1 (the window loops then take the general path). */
+export function isDilated(g: ConvGeometry): boolean {
+  return g.dilationH > 1 || g.dilationW > 1;
+}
+
+/** What of a geometry a specialised variant's code depends on (its variant key, with the tensor shapes). */
+export function geometryKey(g: ConvGeometry): string {
+  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.filterH, g.filterW, g.strideH, g.strideW,
+    g.dilationH, g.dilationW, g.padTop, g.padLeft, g.channelsLast ? 1 : 0].join(',');
+}
+
 /** Values for WINDOW_UNIFORMS, in order. */
 export function windowUniformValues(g: ConvGeometry): number[][] {
   return [
@@ -60,8 +98,35 @@ export function windowUniformValues(g: ConvGeometry): number[][] {
  * transpose of a window's walk over its pixels, shared by col2im and the pool
  * gradients. `body` sees the window's output position (oh, ow) and the
  * pixel's place in it (fh, fw).
+ *
+ * Undilated (`dilated` false), the windows containing h are exactly
+ * oh ∈ [⌈(h + padTop − filterH + 1) / strideH⌉, ⌊(h + padTop) / strideH⌋] ∩ [0, outH):
+ * ⌈filterH / strideH⌉ of them at most, each a hit (2 for a 3×3 stride-2
+ * window instead of 3 tries and a divisibility test). Dilated, every filter
+ * row is tried and the division checked.
  */
-export function forEachWindowContaining(h: string, w: string, body: string): string {
+export function forEachWindowContaining(h: string, w: string, body: string, dilated: boolean): string {
+  if (!dilated) {
+    // t = h + pad ≥ 0 for an input pixel; windows oh with 0 ≤ t − oh·stride < filter.
+    const range = (axis: 'x' | 'y', coord: string, o: string) => `
+      int t${o} = ${coord} + padTopLeft.${axis};
+      int ${o}Hi = t${o} / stride.${axis};
+      if (${o}Hi > outputSize.${axis} - 1) ${o}Hi = outputSize.${axis} - 1;
+      int ${o}Lo = t${o} < filterSize.${axis} ? 0 : (t${o} - filterSize.${axis}) / stride.${axis} + 1;
+      int ${o}Count = ${o}Hi - ${o}Lo + 1;`;
+    return `
+    ${range('x', h, 'oh')}
+    ${range('y', w, 'ow')}
+    ${forTo('i', 'ohCount')}
+      int oh = ohLo + i;
+      int fh = toh - oh * stride.x;
+      ${forTo('j', 'owCount')}
+        int ow = owLo + j;
+        int fw = tow - ow * stride.y;
+        ${body}
+      }
+    }`;
+  }
   return `
     ${forTo('fh', 'filterSize.x')}
       int ohStrided = ${h} + padTopLeft.x - fh * dilation.x;

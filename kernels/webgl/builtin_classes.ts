@@ -1,0 +1,66 @@
+/**
+ * Shape classes where tfjs's builtin webgl kernel measured faster than ours:
+ * calls of such a class go to the builtin (BuiltinOnly, handed over by
+ * im2colKernel), so installing ours never makes them slower. Every entry
+ * cites the bench run that measured it (benchmarks/README.md, "WebGL: shape
+ * classes left to the builtin"); a class is only added from a measurement,
+ * and only as wide as the cases that measured it.
+ */
+import { builtinOnly, ConvGeometry } from '../core/geometry';
+
+interface BuiltinClass {
+  kernel: string;
+  /** What the class is, in words (the BuiltinOnly reason names it). */
+  name: string;
+  applies(g: ConvGeometry): boolean;
+  /** The measurement: cases, builtin vs ours median ms, ratio, run. */
+  measured: string;
+}
+
+const RUN = 'bench run of 2026-11-30, SwiftShader, interleaved samples';
+const K = (g: ConvGeometry) => g.filterH * g.filterW * g.inC;
+const disjointInside = (g: ConvGeometry) => g.dilationH === 1 && g.dilationW === 1 && g.strideH >= g.filterH &&
+  g.strideW >= g.filterW && g.padTop === 0 && g.padLeft === 0 &&
+  (g.outH - 1) * g.strideH + g.filterH <= g.inH && (g.outW - 1) * g.strideW + g.filterW <= g.inW;
+
+export const BUILTIN_CLASSES: BuiltinClass[] = [
+  {
+    kernel: 'Conv2D', name: 'a convolution with one output pixel per image (a dense layer as a convolution)',
+    applies: (g) => g.outH === 1 && g.outW === 1,
+    measured: `LeNet C5 (5×5×16 → 120): batch 1 6.40 vs 7.00 ms (0.91×), batch 8 12.2 vs 13.4 ms (0.91×); ${RUN}`,
+  },
+  {
+    kernel: 'Conv2DBackpropInput', name: 'a convolution gradient with a single output pixel in all',
+    applies: (g) => g.batch * g.outH * g.outW === 1,
+    measured: `LeNet C5 dx at batch 1: 7.30 vs 8.00 ms (0.91×; at batch 8 ours is 2.15×); ${RUN}`,
+  },
+  {
+    kernel: 'Conv2DBackpropFilter', name: 'a convolution gradient with a single output pixel in all',
+    applies: (g) => g.batch * g.outH * g.outW === 1,
+    measured: `LeNet C5 dW at batch 1: 10.0 vs 11.8 ms (0.85×; the run before 0.65×; at batch 8 ours is 1.83×); ${RUN}`,
+  },
+  {
+    kernel: 'Conv2D', name: 'a convolution with at most 49 output pixels per image and windows of ≥ 4096 values',
+    applies: (g) => g.outH * g.outW <= 49 && K(g) >= 4096,
+    measured: `odd/b4/wide512 (7×7×512, 3×3 → 512): 1862 vs 2104 ms (0.89×; the run before also 0.89×); ${RUN}`,
+  },
+  {
+    kernel: 'AvgPoolGrad', name: 'average-pool gradient over disjoint windows inside the input (where the builtin agrees with ours)',
+    applies: disjointInside,
+    measured: `LeNet S2/S4 (2×2/2, valid): batch 8 11.0 vs 12.2 ms (0.90×) and 5.9 vs 7.3 ms (0.81×), batch 1 0.98× and 1.01×; ${RUN}`,
+  },
+  {
+    kernel: 'MaxPoolGrad', name: 'max-pool gradient over disjoint windows of an input of at most 32,768 values',
+    applies: (g) => disjointInside(g) && g.batch * g.inH * g.inW * g.inC <= 32_768,
+    measured: `2×2/2 pools: SimpleConvNet b1 (17,280 values) 6.60 vs 7.10 ms (0.93×), DeepConvNet b1 pool1 (12,544) 0.91×, ` +
+      `pool3 b1 (4,096) 0.95×, pool3 b8 (32,768) 12.1 vs 12.7 ms (0.95×), pool2 b1 (8,192) 1.03×; from 65,536 values on ` +
+      `ours is 1.24–1.33×; ${RUN}`,
+  },
+];
+
+/** Hands the call to the builtin when its geometry falls in a class the builtin measured faster on. */
+export function leaveMeasuredClassesToBuiltin(kernel: string, g: ConvGeometry): void {
+  for (const c of BUILTIN_CLASSES) {
+    if (c.kernel === kernel && c.applies(g)) builtinOnly(`${c.name}: tfjs's builtin measured faster (${c.measured})`);
+  }
+}
