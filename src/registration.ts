@@ -8,7 +8,7 @@
 import { engine, getKernel, KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { cpuKernelConfigs } from '../kernels/cpu';
 import { webglKernelConfigs } from '../kernels/webgl';
-import { rememberWasmBuiltin, wasmKernelConfigs } from '../kernels/wasm';
+import { wasmKernelConfigs } from '../kernels/wasm';
 import { rememberBuiltin } from '../kernels/core/fallback';
 import { show } from '../kernels/core/show';
 
@@ -191,10 +191,7 @@ function acquire(config: KernelConfig): void {
     entry.count++;
   } else {
     const builtin = getKernel(config.kernelName, config.backendName);
-    if (builtin !== undefined) {
-      rememberBuiltin(builtin);
-      if (config.backendName === 'wasm') rememberWasmBuiltin(builtin);
-    }
+    if (builtin !== undefined) rememberBuiltin(builtin);
     installed.set(key, { ours: config, builtin, count: 1 });
   }
   swapIn(config);

@@ -42,9 +42,14 @@ export function windowsLeaveInput(g: ConvGeometry): boolean {
   return g.padTop > 0 || g.padLeft > 0 || lastH >= g.inH || lastW >= g.inW;
 }
 
+/** The builtin kernel this package replaced for (kernelName, backendName), if any. */
+export function builtinOf(kernelName: string, backendName: string): KernelConfig | undefined {
+  return builtins.get(`${backendName}_${kernelName}`);
+}
+
 /** Runs the builtin kernel this package replaced for (kernelName, backend); `why` says what only it handles. */
 function runBuiltin(kernelName: string, backendName: string, args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc> {
-  const config = builtins.get(`${backendName}_${kernelName}`);
+  const config = builtinOf(kernelName, backendName);
   if (config === undefined) {
     throw new KernelInputError(kernelName, `${why}, which only the builtin kernel handles, and no builtin ` +
       `${kernelName} was registered for '${backendName}'`);

@@ -21,7 +21,6 @@ import { fusedConv2DConfig } from './FusedConv2D';
 import { maxPoolConfig } from './MaxPool';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 
-export { rememberWasmBuiltin } from './util';
 
 export const wasmKernelConfigs: KernelConfig[] = [
   conv2DBackpropInputConfig,

@@ -14,7 +14,7 @@
  * we hand to it would fail; so each of our configs runs the setup of the builtin it replaced.
  */
 import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { im2colKernel } from '../core/fallback';
+import { builtinOf, im2colKernel } from '../core/fallback';
 import { checkFloat32 } from '../core/geometry';
 
 /** What our kernels use of tfjs-backend-wasm's `BackendWasm` (a structural type: no import of the package). */
@@ -29,14 +29,6 @@ export function heapFloats(kernel: string, name: string, backend: WasmBackend, t
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
-/** The builtin each of our wasm kernels replaced, for its setupFunc (see above). */
-const replaced = new Map<string, KernelConfig>();
-
-/** Called by the registration when one of our wasm kernels replaces a builtin. */
-export function rememberWasmBuiltin(builtin: KernelConfig): void {
-  replaced.set(builtin.kernelName, builtin);
-}
-
 /**
  * Our wasm kernel `ours` as a KernelConfig: calls it declines go to the builtin it replaced
  * (kernels/core/fallback.ts), and initialising the backend runs that builtin's setup.
@@ -45,7 +37,7 @@ export function wasmKernel<Args>(kernelName: string, ours: (args: Args) => Tenso
   const config = im2colKernel(kernelName, 'wasm', ours);
   return {
     ...config,
-    setupFunc: (backend) => replaced.get(kernelName)?.setupFunc?.(backend),
+    setupFunc: (backend) => builtinOf(kernelName, 'wasm')?.setupFunc?.(backend),
   };
 }
 
