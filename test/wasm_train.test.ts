@@ -1,7 +1,7 @@
 /**
  * SimpleConvNet trains on tfjs-backend-wasm with our kernels (which alone make that possible: wasm
  * has no Conv2DBackpropFilter), from the same initial weights and batches as on cpu, with the same
- * losses: the first 3 steps within 1e-3 relative of tfjs's builtin cpu kernels, and the same accuracy
+ * losses: the first 2 steps within 1e-3 relative of tfjs's builtin cpu kernels, and the same accuracy
  * as our cpu kernels after a short run (tfjs's cpu builtins are too slow here for more steps).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,16 +36,17 @@ describe('SimpleConvNet on wasm with our kernels', () => {
     await expect(train('wasm', 1)).rejects.toThrow(/Conv2DBackpropFilter/);
   });
 
-  it('trains with the losses of the builtin cpu kernels: the first 3 steps within 1e-3 relative', async () => {
-    // tfjs's builtin cpu gradients take ~8 s per step on a quiet machine: 3 steps are the reference.
-    const cpu = await train('cpu', 3);
+  it('trains with the losses of the builtin cpu kernels: the first 2 steps within 1e-3 relative', async () => {
+    // tfjs's builtin cpu gradients take ~8 s per step in plain Node and minutes under jest: 2 steps (the
+    // second loss follows one update) are the reference.
+    const cpu = await train('cpu', 2);
     const reg = registerIm2colKernels({ backends: 'wasm' });
-    const wasm = await train('wasm', 3);
+    const wasm = await train('wasm', 2);
     reg.restore();
-    console.log(`SimpleConvNet, first 3 steps of 100 images from the same weights and batches:\n` +
+    console.log(`SimpleConvNet, first 2 steps of 100 images from the same weights and batches:\n` +
       `  cpu, tfjs builtins: ${cpu.losses.map((l) => l.toFixed(6)).join(', ')}\n` +
       `  wasm, our kernels:  ${wasm.losses.map((l) => l.toFixed(6)).join(', ')}`);
-    expect(wasm.losses).toHaveLength(3);
+    expect(wasm.losses).toHaveLength(2);
     const relative = wasm.losses.map((l, i) => Math.abs(l - cpu.losses[i]) / cpu.losses[i]);
     expect(Math.max(...relative)).toBeLessThan(1e-3);
   }, 900_000);
