@@ -29,19 +29,22 @@ export function describeError(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
 }
 
+/** The ms of one call of `runner`, its result read back and disposed. */
+export async function timedCall(runner: { run(): tfTypes.Tensor }): Promise<number> {
+  const t0 = now();
+  const y = runner.run();
+  await y.data();
+  const ms = now() - t0;
+  y.dispose();
+  return ms;
+}
+
 /** One warm call, then the ms of one timed call. */
 async function timeOnce(tf: TF, spec: CaseSpec): Promise<number> {
   const runner = makeRunner(tf, spec);
   try {
-    const warm = runner.run();
-    await warm.data();
-    warm.dispose();
-    const t0 = now();
-    const y = runner.run();
-    await y.data();
-    const ms = now() - t0;
-    y.dispose();
-    return ms;
+    await timedCall(runner);
+    return await timedCall(runner);
   } finally {
     runner.dispose();
   }

@@ -5,9 +5,9 @@
  * script-tag users load them. Timing uses the same code as Node (tinybench).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { measureImpl, MemoryProbe, Outcome } from './measure';
+import { measureImpl, MemoryProbe, Outcome, timedCall } from './measure';
 import { compare, makeRunner } from './ops';
-import { now, RateBook, sampleCount, SamplingPlan } from './timing';
+import { RateBook, sampleCount, SamplingPlan } from './timing';
 import type { CaseSpec, Measurement, Stats } from './types';
 
 declare const tf: any;
@@ -109,14 +109,7 @@ function statsOf(times: number[], first: Stats): Stats {
  */
 async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
   const runner = makeRunner(tf, spec);
-  const timeOne = async () => {
-    const t0 = now();
-    const y = runner.run();
-    await y.data();
-    const ms = now() - t0;
-    y.dispose();
-    return ms;
-  };
+  const timeOne = () => timedCall(runner);
   const b: number[] = [];
   const o: number[] = [];
   try {
