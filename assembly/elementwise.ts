@@ -92,6 +92,41 @@ export function step(x: usize, y: usize, n: i32, alpha: f32): void {
   }
 }
 
+/**
+ * y = x > hi ? hi : x < lo ? lo : x (tfjs's ClipByValue, lo ≤ hi): pmax(x, lo) is `x < lo ? lo : x` and
+ * pmin(t, hi) is `hi < t ? hi : t`, so NaN passes through and -0 stays -0, as in the builtin.
+ */
+export function clip(x: usize, y: usize, n: i32, lo: f32, hi: f32): void {
+  const loV = f32x4.splat(lo);
+  const hiV = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.pmin(f32x4.pmax(v128.load(x + at), loV), hiV));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const v = load<f32>(x + at);
+    store<f32>(y + at, v > hi ? hi : v < lo ? lo : v);
+  }
+}
+
+/** y = min(max(0, x), 6) (tfjs's Relu6): the max as in relu (NaN stays, -0 becomes +0), then `6 < t ? 6 : t`. */
+export function relu6(x: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const six = f32x4.splat(6);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(y + at, f32x4.pmin(f32x4.max(zero, v128.load(x + at)), six));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const t = max<f32>(0, load<f32>(x + at));
+    store<f32>(y + at, <f32>6 < t ? <f32>6 : t);
+  }
+}
+
 export function sqrt(x: usize, y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -121,6 +156,30 @@ export function sumColumns(x: usize, acc: usize, rows: i32, n: i32): void {
     for (; i < n; i++) {
       const a = acc + (<usize>i << 3);
       store<f64>(a, load<f64>(a) + <f64>load<f32>(xr + (<usize>i << 2)));
+    }
+  }
+}
+
+/**
+ * out[r·C + c] = offset[c] + (x[r·C + c] − mean[c]) · scale[c] / den[c] for rows r < rows, in float64
+ * (the parameters as C doubles each; den = sqrt(variance + ε)), rounded once to float32: tfjs's
+ * FusedBatchNorm with per-channel parameters, operation for operation, two channels per instruction.
+ */
+export function batchNorm(x: usize, out: usize, rows: i32, C: i32, mean: usize, scale: usize, offset: usize, den: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * C) << 2);
+    const or = out + (<usize>(r * C) << 2);
+    let c = 0;
+    for (; c + 2 <= C; c += 2) {
+      const at = <usize>c << 3;
+      const v = f64x2.promote_low_f32x4(v128.load64_zero(xr + (<usize>c << 2)));
+      const t = f64x2.div(f64x2.mul(f64x2.sub(v, v128.load(mean + at)), v128.load(scale + at)), v128.load(den + at));
+      v128.store64_lane(or + (<usize>c << 2), f32x4.demote_f64x2_zero(f64x2.add(v128.load(offset + at), t)), 0);
+    }
+    for (; c < C; c++) {
+      const at = <usize>c << 3;
+      const v = <f64>load<f32>(xr + (<usize>c << 2));
+      store<f32>(or + (<usize>c << 2), <f32>(load<f64>(offset + at) + (v - load<f64>(mean + at)) * load<f64>(scale + at) / load<f64>(den + at)));
     }
   }
 }

@@ -1,6 +1,7 @@
 // WebAssembly SIMD128 max pooling over NHWC float32 tensors: four channels per
 // f32x4 (the last group overlapping the one before when 4 does not divide C),
-// scalar loops when C < 4.
+// sixteen per pass (four registers) in the forward when C >= 16, scalar loops
+// when C < 4.
 //
 // Compiled by scripts/build-wasm.mjs; kernels/wasm_runtime/vector.ts places the
 // operands in linear memory (byte addresses below) and calls these. The
@@ -55,7 +56,37 @@ export function maxPool(
         const iw0 = windowStart(ow, strideW, padLeft);
         const iwMin = max(0, iw0);
         const iwMax = min(inW, iw0 + filterW);
-        if (C >= 4) {
+        if (C >= 16) {
+          // Sixteen channels per pass in four registers, the window walked with pointer steps; each
+          // channel sees the same pmax sequence as below (row-major window order), so the values match.
+          let c0 = 0;
+          for (; c0 + 16 <= C; c0 += 16) {
+            const at = <usize>c0 << 2;
+            let b0 = f32x4.splat(-Infinity);
+            let b1 = b0;
+            let b2 = b0;
+            let b3 = b0;
+            for (let ih = ihMin; ih < ihMax; ih++) {
+              let p = pixel(x, n, ih, iwMin, inH, inW, C) + at;
+              for (let iw = iwMin; iw < iwMax; iw++) {
+                b0 = f32x4.pmax(b0, v128.load(p));
+                b1 = f32x4.pmax(b1, v128.load(p, 16));
+                b2 = f32x4.pmax(b2, v128.load(p, 32));
+                b3 = f32x4.pmax(b3, v128.load(p, 48));
+                p += <usize>C << 2;
+              }
+            }
+            v128.store(out + at, b0);
+            v128.store(out + at, b1, 16);
+            v128.store(out + at, b2, 32);
+            v128.store(out + at, b3, 48);
+          }
+          // The remaining channels in groups of four, the last one overlapping (max is idempotent).
+          for (; c0 < C; c0 += 4) {
+            const at = <usize>overlapStart(c0, C) << 2;
+            v128.store(out + at, windowMax4(x, n, ihMin, ihMax, iwMin, iwMax, inH, inW, C, at));
+          }
+        } else if (C >= 4) {
           // Max is idempotent, so the overlapping last group may redo channels.
           for (let c0 = 0; c0 < C; c0 += 4) {
             const at = <usize>overlapStart(c0, C) << 2;

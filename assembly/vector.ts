@@ -5,3 +5,4 @@
 export * from './pool';
 export * from './elementwise';
 export * from './im2col';
+export * from './depthwise';

@@ -14,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { getGemmEngine } from '../src';
+import { getGemmEngine, registerIm2colKernels } from '../src';
+import { runMemorySteps } from './suite/memory_run';
 import { fullCases, matches, quickCases } from './suite/cases';
-import { detectTfjsNode, ReferenceStore, runBuiltinSection, runCpuSection, SectionContext, setUpWasm } from './suite/node_runner';
+import { detectTfjsNode, ReferenceStore, runBuiltinSection, runCpuSection, runPairedNetworks, SectionContext, setUpWasm } from './suite/node_runner';
 import { FULL_PLAN, QUICK_PLAN, RateBook } from './suite/timing';
 import type { Backend, CaseResult, Environment, Report } from './suite/types';
 import { runWebglSection } from './suite/webgl_runner';
@@ -45,7 +46,43 @@ function version(pkg: string): string {
   }
 }
 
+/** `--memory-steps N`: train a small MobileNet N steps with ours on cpu, print memory at chosen steps. */
+async function memoryMode(opts: Options, out: string): Promise<void> {
+  const steps = opts.memorySteps!;
+  if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`--memory-steps must be a positive integer, got ${steps}`);
+  const size = opts.memorySize ?? 32;
+  await tf.setBackend('cpu');
+  const reg = registerIm2colKernels({ backends: ['cpu'] });
+  const sampleAt = [0, 1, 10, 100, 500, 1000, 2000, 5000, 10000].filter((s) => s < steps).concat([steps]);
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 6 : 12)).join(' ');
+  console.log(`memory over ${steps} training steps: MobileNet v1 alpha 0.25, ${size}×${size}×3 → 10, batch 8, model.trainOnBatch (SGD), ` +
+    `ours on cpu, GEMM engine '${getGemmEngine().name}'`);
+  console.log(row(['step', 'tensors', 'tensor MiB', 'wasm MiB', 'resident MiB', 'res. tensors', 'RSS MiB', 'heap MiB', 'ms/step', 'loss']));
+  try {
+    const { samples, params } = await runMemorySteps({
+      steps, sampleAt, size, onSample: (s) => console.log(row([s.step, s.numTensors, mib(s.tensorBytes), mib(s.wasmBytes), mib(s.residentFloats * 4),
+        s.residentTensors, mib(s.rssBytes), mib(s.heapUsedBytes), s.msPerStep.toFixed(1), Number.isNaN(s.loss) ? '' : s.loss.toFixed(4)])),
+    });
+    const warm = samples.find((s) => s.step >= 10) ?? samples[samples.length - 1];
+    const last = samples[samples.length - 1];
+    const verdict = (name: string, a: number, b: number, unit = '') => `${name} ${a}${unit} → ${b}${unit}${b > a ? ' (GREW)' : ' (flat)'}`;
+    console.log(`after warm-up (step ${warm.step}) to step ${last.step}: ${verdict('tensors', warm.numTensors, last.numTensors)}, ` +
+      `${verdict('wasm memory', Number(mib(warm.wasmBytes)), Number(mib(last.wasmBytes)), ' MiB')}, ` +
+      `${verdict('resident', Number(mib(warm.residentFloats * 4)), Number(mib(last.residentFloats * 4)), ' MiB')}; ` +
+      `RSS ${mib(warm.rssBytes)} → ${mib(last.rssBytes)} MiB (${last.rssBytes >= warm.rssBytes ? '+' : ''}${mib(last.rssBytes - warm.rssBytes)})`);
+    const file = resolve(opts.json ?? join(out, 'memory.json'));
+    ensureWritableDir(dirname(file), 'bench');
+    writeFileAtomic(file, `${JSON.stringify({ date: new Date().toISOString(), gemmEngine: getGemmEngine().name, node: process.version, params, samples }, null, 2)}\n`);
+    console.log(`wrote ${file}`);
+  } finally {
+    reg.restore();
+  }
+}
+
 interface Options {
+  memorySteps?: number;
+  memorySize?: number;
   quick: boolean;
   case?: string;
   backend: string;
@@ -80,10 +117,17 @@ async function main(): Promise<void> {
     .option('--gpu', "webgl: let the browser use the machine's GPU (default: SwiftShader, software WebGL on the CPU, forced)", false)
     .option('--headed', 'webgl: a visible browser window instead of headless (needs a display)', false)
     .option('--browser-arg <flag...>', 'webgl: further browser flags, e.g. --browser-arg=--use-angle=vulkan', [])
+    .option('--memory-steps <n>', 'instead of the suite: train a small MobileNet (alpha 0.25) n steps with ours on cpu and report tensors, '
+      + 'WebAssembly memory and RSS at steps 10, 100, 500, 1000, … (writes <out>/memory.json, or --json)', (v) => Number(v))
+    .option('--memory-size <px>', 'with --memory-steps: input height and width (default 32)', (v) => Number(v))
     .parse();
   const opts = program.opts<Options>();
   const started = Date.now();
   const root = repoRoot();
+  if (opts.memorySteps !== undefined) {
+    await memoryMode(opts, opts.out ? resolve(opts.out) : join(root, 'bench-results'));
+    return;
+  }
   // The output folders are checked before the run, so that a bad --out does not cost a finished run.
   const out = opts.out ? resolve(opts.out) : join(root, 'bench-results');
   const jsonPath = resolve(opts.json ?? join(out, 'bench.json'));
@@ -133,6 +177,10 @@ async function main(): Promise<void> {
     const wasm = await setUpWasm();
     env.wasm = { simd: wasm.simd, threads: wasm.threads, note: wasm.note };
     if (wasm.ok) await timed('wasm', () => runBuiltinSection('wasm', specs, ctx));
+    if (wasm.ok && backends.includes('cpu') && specs.some((s) => s.op === 'NetForward')) {
+      log('networks: ours on cpu and tfjs-backend-wasm, paired call by call');
+      await timed('paired', () => runPairedNetworks(specs, ctx));
+    }
     else for (const s of specs) results.get(s.id)!.measurements.push({ caseId: s.id, backend: 'wasm', impl: 'builtin', status: 'n/a', note: wasm.note });
   }
   if (backends.includes('tensorflow')) {
@@ -146,8 +194,16 @@ async function main(): Promise<void> {
   if (backends.includes('webgl')) {
     log('webgl section (Chromium: builtin webgl vs ours)');
     await tf.setBackend('cpu');
+    // Whole networks need tfjs-layers, which the page does not load.
+    const pageSpecs = specs.filter((s) => s.params.kind !== 'net');
+    for (const s of specs.filter((x) => x.params.kind === 'net')) {
+      for (const impl of ['builtin', 'ours'] as const) {
+        results.get(s.id)!.measurements.push({ caseId: s.id, backend: 'webgl', impl, status: 'n/a', note: 'network cases run in Node only (cpu, wasm)' });
+      }
+    }
     await timed('webgl', async () => {
-      env.webgl = await runWebglSection(specs, ctx, {
+      if (pageSpecs.length === 0) return;
+      env.webgl = await runWebglSection(pageSpecs, ctx, {
         root, library: resolve(opts.webglLib ?? join(root, 'dist/tfjs-im2col.min.js')),
         browser: opts.browser, gpu: opts.gpu, headed: opts.headed, browserArgs: opts.browserArg,
       });

@@ -40,7 +40,7 @@ const modules = [
     },
   },
   {
-    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts', 'assembly/im2col.ts'], target: 'kernels/wasm_runtime/vector_binary.ts',
+    sources: ['assembly/vector.ts', 'assembly/pool.ts', 'assembly/elementwise.ts', 'assembly/im2col.ts', 'assembly/depthwise.ts'], target: 'kernels/wasm_runtime/vector_binary.ts',
     what: 'The vector-kernel WebAssembly modules (max pooling, elementwise)',
     variants: { vectorSimd: [], vectorSimdShared: ['--enable', 'threads', '--sharedMemory'] },
   },

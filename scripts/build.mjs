@@ -47,6 +47,11 @@ const { libraryIifeOptions } = await import(
   `data:text/javascript;base64,${Buffer.from(browserLibrary.outputFiles[0].contents).toString('base64')}`);
 await build({ ...libraryIifeOptions(root, join(dist, 'tfjs-im2col.min.js')), sourcemap: true, logLevel: 'warning' });
 
+// The browser playground (src/playground → dist/playground: page, tfjs's script-tag bundles, the library above,
+// the book's weights, MNIST packed into one gzipped file). Served by `npm run demo`.
+const { buildPlayground } = await import('./build-playground.mjs');
+await buildPlayground({ out: join(dist, 'playground'), library: join(dist, 'tfjs-im2col.min.js') });
+
 // Node programs: the CLI and the benchmark runner.
 const programs = [['src/cli/main.ts', 'cli.cjs'], ['benchmarks/main.ts', 'bench.cjs'], ['benchmarks/gemm.ts', 'bench-gemm.cjs']];
 for (const [entry, out] of programs) {

@@ -22,6 +22,9 @@ export const IM2COL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
   'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Relu', 'Step', 'Sqrt', 'Sum',
+  'ClipByValue', 'Relu6', 'FusedBatchNorm', 'PadV2', 'Concat', 'Slice', 'Mean', 'Softmax', 'SplitV',
+  'Tile', 'GreaterEqual', 'LessEqual', 'LogicalAnd',
+  'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
 ] as const;
 
 export type Im2colKernelName = (typeof IM2COL_KERNELS)[number];
@@ -35,10 +38,10 @@ const PROVIDED: Record<string, KernelConfig[]> = {
 
 /**
  * Kernels a backend's package does not have at all, which ours add rather than replace:
- * tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter (tfjs issue #8474).
+ * tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter (tfjs issue #8474) and no depthwise gradient.
  */
 const MISSING_BUILTINS: Record<string, string[]> = {
-  wasm: ['Conv2DBackpropFilter'],
+  wasm: ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
 };
 
 export interface RegisterOptions {

@@ -115,6 +115,11 @@ test('wasm: builtins timed where they exist, missing kernels reported n/a', () =
 
 (haveChromium ? test : test.skip)('webgl: builtin and ours timed in Chromium, results match the cpu reference', () => {
   for (const c of report.cases) {
+    if (c.spec.params.kind === 'net') {
+      // whole tfjs-layers networks run in Node only
+      for (const impl of ['builtin', 'ours']) expect(find(c.spec.id, 'webgl', impl)!.status).toBe('n/a');
+      continue;
+    }
     for (const impl of ['builtin', 'ours']) {
       const m = find(c.spec.id, 'webgl', impl)!;
       expect({ id: c.spec.id, impl, status: m.status }).toEqual({ id: c.spec.id, impl, status: 'ok' });
@@ -166,6 +171,27 @@ function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = pr
   expect(headed.environment.webgl!.headed).toBe(true);
   expect(headed.environment.webgl!.note).toMatch(/--headed needs a display/);
 }, 200_000);
+
+test('a whole network (tfjs-layers MobileNet): timed on cpu and wasm, paired, with a kernel profile', () => {
+  const net = report.cases.find((c) => c.spec.op === 'NetForward')!;
+  expect(net).toBeDefined();
+  expect(net.spec.id).toMatch(/^MobileNetV1/);
+  const wasm = find(net.spec.id, 'wasm', 'builtin')!;
+  expect(wasm.status).toBe('ok');
+  expect(wasm.vsReference!.maxRel).toBeLessThan(1e-4);
+  expect(net.paired!.rounds).toBeGreaterThanOrEqual(3);
+  expect(net.paired!.oursCpuMs).toBeGreaterThan(0);
+  expect(net.paired!.wasmMs).toBeGreaterThan(0);
+  // tf.profile of ours: the convolutions are there, nested `__op` wrappers are not counted twice
+  const names = net.profile!.kernels.map((k) => k.name);
+  expect(names).toContain('FusedConv2D');
+  expect(names.some((n) => n.endsWith('__op'))).toBe(false);
+  expect(net.profile!.kernelMs).toBeGreaterThan(0);
+  expect(stdout).toContain('== whole networks (tfjs-layers): ours on cpu vs builtin cpu and tfjs-backend-wasm ==');
+  expect(stdout).toMatch(/top kernels, MobileNetV1[^\n]*ours on cpu/);
+  expect(html).toContain('class="networks"');
+  expect(html).toContain('class="profile"');
+});
 
 test('terminal output has the tables and headlines', () => {
   expect(stdout).toContain('== cpu: ours vs builtin ==');

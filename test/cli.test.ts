@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs-core';
-import { main } from '../src/cli/main';
+import { runCli } from './helpers/cli';
 import { loadModel } from '../src/models/io';
 import { imagesTensor, loadMnist } from '../src/data/mnist';
 import { CHART_HEIGHT, CHART_WIDTH } from '../src/visualize/chart';
@@ -13,22 +13,7 @@ import { writeIdxSet } from './helpers/mnistFiles';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs the CLI, capturing what it prints. */
-async function cli(args: string[], onLog?: (line: string) => void): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { const l = a.join(' '); out += `${l}\n`; onLog?.(l); });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err += `${a.join(' ')}\n`; });
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const cli = runCli;
 
 const tiny = ['--train-limit', '200', '--test-limit', '100', '--eval-samples', '100', '--no-progress', '--batch-size', '50'];
 

@@ -6,26 +6,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../src/cli/main';
+import { runCli } from './helpers/cli';
 import { repoRoot } from './helpers/mnistPaths';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-out-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out += `${a.join(' ')}\n`; });
-  const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err += `${a.join(' ')}\n`; });
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
+const cli = runCli;
 
 const tiny = ['--train-limit', '100', '--test-limit', '50', '--eval-samples', '50', '--no-progress', '--batch-size', '50',
   '--epochs', '1', '--steps-per-epoch', '1', '--seed', '3'];

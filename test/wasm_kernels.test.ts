@@ -135,6 +135,101 @@ describe('parity sweeps on wasm against the cpu builtins', () => {
   });
 });
 
+describe('BatchMatMul on wasm', () => {
+  const matMulArb = fc.record({
+    m: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 70 }),
+    aBatch: fc.constantFrom([], [1], [3], [2, 3]), bShared: fc.boolean(),
+    transposeA: fc.boolean(), transposeB: fc.boolean(), seed: fc.integer(),
+  });
+
+  it('matches the cpu builtin for transposes and batches (one side broadcast or equal)', () => {
+    fc.assert(fc.property(matMulArb, (c) => {
+      const aShape = [...c.aBatch, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
+      const bShape = [...(c.bShared ? [] : c.aBatch), ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
+      const a = input(aShape, c.seed);
+      const b = input(bShape, c.seed + 1);
+      const attrs = { transposeA: c.transposeA, transposeB: c.transposeB };
+      const ours = runOn('wasm', 'BatchMatMul', { a, b }, attrs);
+      expectClose('BatchMatMul', ours, runOn('cpu', 'BatchMatMul', { a, b }, attrs));
+      expectClose('BatchMatMul vs XNNPACK', ours, runOn('wasm', 'BatchMatMul', { a, b }, attrs, wasmBuiltin.get('BatchMatMul')));
+    }), RUNS);
+  });
+
+  it('mutually broadcast batches give the broadcast product, where the builtin is wrong', () => {
+    const a = input([2, 1, 2, 3], 21);
+    const b = input([1, 3, 3, 2], 22);
+    const reference = new Float64Array(2 * 3 * 2 * 2);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let r = 0; r < 2; r++) for (let c = 0; c < 2; c++) {
+      let sum = 0;
+      for (let p = 0; p < 3; p++) sum += a.values[i * 6 + r * 3 + p] * b.values[j * 6 + p * 2 + c];
+      reference[((i * 3 + j) * 2 + r) * 2 + c] = sum;
+    }
+    expect(relativeError(runOn('wasm', 'BatchMatMul', { a, b }, {}), reference)).toBeLessThan(1e-6);
+    const builtin = runOn('wasm', 'BatchMatMul', { a, b }, {}, wasmBuiltin.get('BatchMatMul'));
+    // Called directly it returns 12 of the 24 values here (through tf.matMul, 24 with NaN among them).
+    const wrong = builtin.length !== reference.length || builtin.some(Number.isNaN) || !(relativeError(builtin, reference) < 0.1);
+    expect(wrong).toBe(true);
+  });
+
+  it('int32 and zero-size products go to the builtin (int32: its own error)', () => {
+    tf.setBackend('wasm');
+    expect(() => tf.matMul(tf.tensor2d([[1, 2]], [1, 2], 'int32'), tf.tensor2d([[3], [4]], [2, 1], 'int32')))
+      .toThrow(/BatchMatMul for non non-float32 tensors not yet supported/);
+    expect(tf.matMul(tf.zeros([2, 0]), tf.zeros([0, 3])).shape).toEqual([2, 3]);
+  });
+});
+
+describe('depthwise gradients on wasm (it has none)', () => {
+  const depthwiseArb = fc.record({
+    batch: fc.integer({ min: 1, max: 2 }), inH: fc.integer({ min: 3, max: 9 }), inW: fc.integer({ min: 3, max: 9 }),
+    inC: fc.integer({ min: 1, max: 9 }), mult: fc.integer({ min: 1, max: 2 }),
+    filterH: fc.integer({ min: 1, max: 3 }), filterW: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }), pad: padArb, seed: fc.integer(),
+  });
+
+  it('DepthwiseConv2dNativeBackpropInput and ...BackpropFilter match the cpu builtins', () => {
+    fc.assert(fc.property(depthwiseArb, (c) => {
+      const xShape = [c.batch, c.inH, c.inW, c.inC];
+      const filterShape = [c.filterH, c.filterW, c.inC, c.mult];
+      const info = backend_util.computeConv2DInfo(xShape as never, filterShape as never, c.stride, 1, c.pad, 'floor', true);
+      fc.pre(info.outHeight > 0 && info.outWidth > 0);
+      const x = input(xShape, c.seed);
+      const filter = input(filterShape, c.seed + 1);
+      const dy = input(info.outShape, c.seed + 2);
+      const attrs = { strides: c.stride, pad: c.pad, dimRoundingMode: 'floor', dilations: 1 };
+      const dW = { ...attrs, filterShape };
+      expectClose('DepthwiseConv2dNativeBackpropFilter', runOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, dW),
+        runOn('cpu', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, dW));
+      const dX = { ...attrs, inputShape: xShape };
+      expectClose('DepthwiseConv2dNativeBackpropInput', runOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, dX),
+        runOn('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, dX));
+    }), RUNS);
+  });
+
+  it('tf.grad through a separable convolution runs on wasm and matches cpu; a zero-size call gets a clear error', () => {
+    const x = input([2, 7, 7, 3], 31);
+    const dw = input([3, 3, 3, 2], 32);
+    const pw = input([1, 1, 6, 4], 33);
+    const grads = (backend: 'cpu' | 'wasm') => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const [xt, dwt, pwt] = [x, dw, pw].map((v) => tf.tensor4d(v.values, v.shape as [number, number, number, number]));
+        const loss = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(tf.separableConv2d(xt, a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')));
+        return tf.grads(loss)([dwt, pwt]).map((g) => g.dataSync() as Float32Array);
+      });
+    };
+    const before = tf.memory().numTensors;
+    const [wasm, cpu] = [grads('wasm'), grads('cpu')];
+    for (let i = 0; i < 2; i++) expectClose('separableConv2d gradient', wasm[i], cpu[i]);
+    expect(tf.memory().numTensors).toBe(before);
+    const empty = input([0, 5, 5, 2], 34);
+    expect(() => runOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x: empty, dy: input([0, 5, 5, 2], 35) },
+      { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 2, 1] }))
+      .toThrow(/DepthwiseConv2dNativeBackpropFilter/);
+  });
+});
+
 describe("tfjs-backend-wasm's builtin MaxPoolGrad, which ours replace", () => {
   it('disagrees with the cpu builtin and loses gradient mass on inputs without ties; ours agrees and keeps it', () => {
     const x = input([2, 8, 8, 3], 7);
@@ -196,9 +291,10 @@ describe('calls ours hand to the wasm builtins they replaced', () => {
 });
 
 describe('registration on wasm', () => {
-  it('wasm is a supported backend with the four gradient kernels; the default call includes it once imported', () => {
+  it('wasm is a supported backend with the gradient kernels and BatchMatMul; the default call includes it once imported', () => {
     expect(supportedBackends()).toContain('wasm');
-    expect(providedKernels('wasm').sort()).toEqual(['AvgPoolGrad', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']);
+    expect(providedKernels('wasm').sort()).toEqual(['AvgPoolGrad', 'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput',
+      'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad']);
     expect(registration.backends).toEqual(['wasm']);
     const all = registerIm2colKernels();
     expect(all.backends).toEqual(expect.arrayContaining(['cpu', 'wasm']));

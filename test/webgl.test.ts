@@ -19,7 +19,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PoolCase } from './browser/page';
 import { padArb } from './helpers/cases';
-import { BrowserSession, openSession } from './browser/harness';
+import { BrowserSession, callOn, openSession } from './browser/harness';
 import { MAX_VARIANTS } from '../kernels/webgl/programs/variants';
 
 const CONV_CASES = 48;
@@ -33,10 +33,6 @@ let env: EnvInfo;
 
 async function call<T>(fn: string, ...args: unknown[]): Promise<T> {
   return callOn<T>(session, fn, ...args);
-}
-
-async function callOn<T>(s: BrowserSession, fn: string, ...args: unknown[]): Promise<T> {
-  return s.page.evaluate(([name, a]) => (globalThis as any).harness[name as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
 }
 
 beforeAll(async () => {

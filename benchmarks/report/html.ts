@@ -4,7 +4,7 @@
  * full table. No scripts, fonts or styles from elsewhere: it opens offline.
  */
 import type { Backend, Impl, Report } from '../suite/types';
-import { DISAGREEMENT, disagreements, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, speedup } from './summary';
+import { DISAGREEMENT, disagreements, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, networkRows, speedup } from './summary';
 
 function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]!));
@@ -136,6 +136,24 @@ export function renderHtml(report: Report): string {
         `<td>${esc(memory)}</td><td>${esc(m.note ?? '')}</td></tr>`);
     }
   }
+  const nets = networkRows(report);
+  const netHtml = nets.length === 0 ? '' : `<h2>Whole networks</h2>
+<p>tfjs-layers models with seeded random weights; ÷: the other implementation's median over ours (&gt; 1: ours faster).</p>
+<table class="networks"><thead><tr>${['case', 'detail', 'cpu builtin', 'cpu ours', 'builtin÷ours', 'wasm', 'wasm÷ours', 'wasm + ours', 'paired ours / wasm', 'paired wasm÷ours']
+    .map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
+${nets.map((r) => `<tr><td>${esc(r.id)}</td><td>${esc(r.detail)}</td><td>${esc(fmtTiming(r.builtin))}</td><td>${esc(fmtTiming(r.ours))}</td>` +
+    `<td>${r.vsBuiltin === undefined ? '' : `${r.vsBuiltin.toFixed(2)}×`}</td><td>${esc(fmtTiming(r.wasm))}</td>` +
+    `<td>${r.vsWasm === undefined ? '' : `${r.vsWasm.toFixed(2)}×`}</td><td>${esc(fmtTiming(r.wasmOurs))}</td>` +
+    `<td>${r.paired ? esc(`${fmtMs(r.paired.oursCpuMs)} / ${fmtMs(r.paired.wasmMs)} ms, ${r.paired.rounds} rounds`) : ''}</td>` +
+    `<td>${r.paired ? `${(r.paired.wasmMs / r.paired.oursCpuMs).toFixed(2)}×` : ''}</td></tr>`).join('\n')}
+</tbody></table>
+${cases.filter((c) => c.profile).map((c) => {
+    const p = c.profile!;
+    return `<h3>Top kernels: ${esc(c.spec.id)} (${esc(p.impl)} on ${esc(p.backend)}; tf.profile of one call, kernels ${esc(fmtMs(p.kernelMs))} ms, wall ${esc(fmtMs(p.wallMs))} ms)</h3>
+<table class="profile"><thead><tr><th>kernel</th><th>ms</th><th>share</th><th>calls</th></tr></thead><tbody>
+${p.kernels.slice(0, 15).map((k) => `<tr><td>${esc(k.name)}</td><td>${esc(fmtMs(k.ms))}</td><td>${((100 * k.ms) / Math.max(p.kernelMs, 1e-9)).toFixed(1)}%</td><td>${k.calls}</td></tr>`).join('')}
+</tbody></table>`;
+  }).join('\n')}`;
   const heads = headlines(report);
   const dis = disagreements(report);
   const statusCount = (st: string) => cases.reduce((n, c) => n + c.measurements.filter((m) => m.status === st).length, 0);
@@ -159,6 +177,7 @@ ${banner}
 <ul class="headlines">${heads.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>
 <p>${cases.length} cases; measurements ok ${statusCount('ok')}, skipped ${statusCount('skipped')}, n/a ${statusCount('n/a')}, error ${statusCount('error')}.</p>
 ${dis.length ? `<h2>Disagreements (max relative error &gt; ${DISAGREEMENT})</h2>\n<ul class="disagreements">${dis.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
+${netHtml}
 <h2>Speedup per case</h2>
 ${speedChart}
 <h2>GPU vs CPU: every backend side by side</h2>

@@ -120,3 +120,45 @@ export function disagreements(report: Report): string[] {
   }
   return out;
 }
+
+/** Whole-network cases: one row each, ours on cpu against tfjs's builtin cpu kernels and tfjs-backend-wasm. */
+export interface NetworkRow {
+  id: string;
+  detail: string;
+  builtin?: Measurement;
+  ours?: Measurement;
+  wasm?: Measurement;
+  /** wasm with our kernels registered (training: the wasm builtins have no Conv2DBackpropFilter). */
+  wasmOurs?: Measurement;
+  /** builtin cpu ÷ ours cpu (> 1: ours faster). */
+  vsBuiltin?: number;
+  /** wasm builtin ÷ ours cpu (> 1: ours faster). */
+  vsWasm?: number;
+  paired?: { oursCpuMs: number; wasmMs: number; rounds: number };
+}
+
+export function networkRows(report: Report): NetworkRow[] {
+  return report.cases.filter((c) => c.spec.params.kind === 'net').map((c) => {
+    const w = median(c, 'wasm', 'builtin') ?? median(c, 'wasm', 'ours');
+    const o = median(c, 'cpu', 'ours');
+    return {
+      id: c.spec.id, detail: c.spec.detail, builtin: find(c, 'cpu', 'builtin'), ours: find(c, 'cpu', 'ours'),
+      wasm: find(c, 'wasm', 'builtin'), wasmOurs: find(c, 'wasm', 'ours'),
+      vsBuiltin: speedup(c, 'cpu'), vsWasm: w !== undefined && o !== undefined ? w / o : undefined, paired: c.paired,
+    };
+  });
+}
+
+/** "Conv2D 12.3 ms 41% ×14" lines of a case's kernel profile, largest first. */
+export function profileLines(c: CaseResult, top = 12): string[] {
+  const p = c.profile;
+  if (!p) return [];
+  const lines = p.kernels.slice(0, top).map((k) =>
+    `${k.name.padEnd(28)} ${fmtMs(k.ms).padStart(8)} ms ${((100 * k.ms) / Math.max(p.kernelMs, 1e-9)).toFixed(1).padStart(5)}%  ×${k.calls}`);
+  const rest = p.kernels.slice(top);
+  if (rest.length) {
+    const ms = rest.reduce((a, k) => a + k.ms, 0);
+    lines.push(`${`(${rest.length} other kernels)`.padEnd(28)} ${fmtMs(ms).padStart(8)} ms ${((100 * ms) / Math.max(p.kernelMs, 1e-9)).toFixed(1).padStart(5)}%`);
+  }
+  return lines;
+}

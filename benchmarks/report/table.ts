@@ -1,6 +1,6 @@
 /** The terminal report: one table per backend section, a cross-backend table, notes and headlines. */
 import type { Backend, CaseResult, Measurement, Report } from '../suite/types';
-import { DISAGREEMENT, disagreements, find, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, speedup } from './summary';
+import { DISAGREEMENT, disagreements, find, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, networkRows, profileLines, speedup } from './summary';
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -97,6 +97,25 @@ export function formatTerminal(report: Report): string {
     if (sections.has(backend)) parts.push('', `== ${backend}: builtins ==`, builtinOnlyTable(report.cases, backend));
   }
   if (sections.size > 1) parts.push('', '== all backends side by side ==', crossTable(report));
+  const nets = networkRows(report);
+  if (nets.length) {
+    parts.push('', '== whole networks (tfjs-layers): ours on cpu vs builtin cpu and tfjs-backend-wasm ==', table(
+      ['case', 'cpu builtin ms', 'cpu ours ms', 'builtin÷ours', 'wasm ms', 'wasm÷ours', 'wasm+ours ms', 'paired ours / wasm ms', 'paired wasm÷ours',
+        'ours err vs builtin rel'],
+      nets.map((r) => [r.id, fmtTiming(r.builtin), fmtTiming(r.ours), r.vsBuiltin === undefined ? '' : `${r.vsBuiltin.toFixed(2)}×`,
+        fmtTiming(r.wasm), r.vsWasm === undefined ? '' : `${r.vsWasm.toFixed(2)}×`, fmtTiming(r.wasmOurs),
+        r.paired ? `${fmtMs(r.paired.oursCpuMs)} / ${fmtMs(r.paired.wasmMs)} n${r.paired.rounds}` : '',
+        r.paired ? `${(r.paired.wasmMs / r.paired.oursCpuMs).toFixed(2)}×` : '',
+        r.ours?.vsBuiltin ? fmtErr(r.ours.vsBuiltin.maxRel) : '']),
+    ));
+    parts.push('(÷: the other implementation\'s median over ours, > 1 means ours is faster; wasm÷ours uses wasm with ours where the wasm builtins cannot run the case; ' +
+      'paired: ours on cpu and wasm alternating call by call, the fairer comparison on a loaded machine)');
+    for (const c of report.cases.filter((x) => x.profile)) {
+      const p = c.profile!;
+      parts.push('', `top kernels, ${c.spec.id}, ${p.impl} on ${p.backend} (tf.profile of one call: kernels ${fmtMs(p.kernelMs)} ms, wall ${fmtMs(p.wallMs)} ms):`,
+        ...profileLines(c).map((l) => `  ${l}`));
+    }
+  }
   const n = notes(report);
   if (n.length) parts.push('', 'notes:', ...n.map((x) => `  ${x}`));
   const d = disagreements(report);

@@ -5,7 +5,8 @@
  * forward and, where tfjs defines them, both gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CaseSpec, ConvParams, Op, Pad, PoolParams } from './types';
+import { Arch, archMacs, archOps } from './net_arch';
+import type { CaseSpec, ConvParams, NetParams, Op, Pad, PoolParams } from './types';
 
 interface ConvLayer {
   name: string;
@@ -33,6 +34,7 @@ type Layer = ({ type: 'conv' } & ConvLayer) | ({ type: 'pool' } & PoolLayer);
 const OP_SHORT: Record<Op, string> = {
   Conv2D: 'forward', Conv2DBackpropInput: 'dx', Conv2DBackpropFilter: 'dW',
   MaxPool: 'forward', MaxPoolGrad: 'backward', AvgPool: 'forward', AvgPoolGrad: 'backward', TrainStep: 'step',
+  NetForward: 'forward', NetTrain: 'train',
 };
 
 export function opLabel(op: Op): string {
@@ -213,6 +215,62 @@ function trainCase(batch: number): CaseSpec {
   };
 }
 
+interface NetCase {
+  net: string;
+  arch: Arch;
+  alpha: number;
+  size: number;
+  channels: number;
+  classes: number;
+  batches: number[];
+  mode: 'forward' | 'train';
+  /** Never skipped for being slow (the headline training steps). */
+  mustRun?: boolean;
+}
+
+/**
+ * Whole tfjs-layers networks (benchmarks/suite/net_arch.ts): `model.predict` at batch 1 and 8, and
+ * one SGD step (optimizer.minimize of the cross-entropy, batch-norm in training mode).
+ * Work: forward 2 FLOP per multiply-add of the convolutions and the dense layer; a training step
+ * counts three times that (forward, input gradient, weight gradient).
+ */
+function networkCasesOf(c: NetCase): CaseSpec[] {
+  const ops = archOps(c.arch, c.alpha, c.channels, c.classes);
+  const macs = archMacs(ops, c.size, c.channels);
+  const convs = ops.filter((o) => o.op === 'conv').length;
+  const dws = ops.filter((o) => o.op === 'dw').length;
+  return c.batches.map((batch) => {
+    const params: NetParams = {
+      kind: 'net', arch: c.arch, alpha: c.alpha, size: c.size, channels: c.channels, classes: c.classes, batch, mode: c.mode,
+      learningRate: c.mode === 'train' ? 0.01 : undefined,
+    };
+    const what = c.mode === 'forward' ? 'model.predict' : 'one SGD step (optimizer.minimize, cross-entropy, BN in training mode)';
+    return {
+      id: `${c.net}/b${batch}/${c.mode === 'forward' ? 'net/forward' : 'net/train'}`, net: c.net, layer: 'net', batch,
+      op: c.mode === 'forward' ? 'NetForward' : 'NetTrain',
+      detail: `${what}: ${batch}×${c.size}×${c.size}×${c.channels} → ${c.classes}; ${convs} conv + ${dws} depthwise layers, ` +
+        `${(macs / 1e6).toFixed(1)} M multiply-adds per image`,
+      work: 2 * macs * batch * (c.mode === 'forward' ? 1 : 3), isFlops: true, params, seed: seedCounter++, mustRun: c.mustRun,
+    };
+  });
+}
+
+/** MobileNet v1 (alpha 0.25 and 1.0) and v2 (alpha 1.0), 224×224×3 → 1000, and a ResNet basic block. */
+const NETWORKS: NetCase[] = [
+  { net: 'MobileNetV1-a0.25', arch: 'mobilenet_v1', alpha: 0.25, size: 224, channels: 3, classes: 1000, batches: [1, 8], mode: 'forward', mustRun: true },
+  { net: 'MobileNetV1-a1.0', arch: 'mobilenet_v1', alpha: 1, size: 224, channels: 3, classes: 1000, batches: [1, 8], mode: 'forward', mustRun: true },
+  { net: 'MobileNetV2-a1.0', arch: 'mobilenet_v2', alpha: 1, size: 224, channels: 3, classes: 1000, batches: [1, 8], mode: 'forward', mustRun: true },
+  // Training steps: tfjs's builtin cpu weight gradients run at ~0.01–0.05 GFLOP/s, so these are sized for
+  // the builtin to finish in seconds (MobileNet v1 0.25 at 224×224 b4 would take over a minute per step).
+  { net: 'MobileNetV1-a0.25-96px', arch: 'mobilenet_v1', alpha: 0.25, size: 96, channels: 3, classes: 1000, batches: [2], mode: 'train', mustRun: true },
+  { net: 'ResNetBlock-56x56x64', arch: 'resblock', alpha: 1, size: 56, channels: 64, classes: 10, batches: [1, 8], mode: 'forward', mustRun: true },
+  { net: 'ResNetBlock-28x28x32', arch: 'resblock', alpha: 1, size: 28, channels: 32, classes: 10, batches: [4], mode: 'train', mustRun: true },
+];
+
+export function networkCases(): CaseSpec[] {
+  return NETWORKS.flatMap(networkCasesOf);
+}
+
 export function fullCases(): CaseSpec[] {
   seedCounter = 1;
   return [
@@ -222,6 +280,7 @@ export function fullCases(): CaseSpec[] {
     ...[1, 8].flatMap((b) => netCases('AlexNet', b, ALEXNET)),
     ...ODD.flatMap(({ batch, layer }) => netCases('odd', batch, [layer])),
     trainCase(100),
+    ...networkCases(),
   ];
 }
 
@@ -233,6 +292,7 @@ export function quickCases(): CaseSpec[] {
     ...netCases('LeNet', 1, [LENET[1]]),
     ...convCases('odd', 2, { name: 'nchw-stride2', in: [14, 14, 8], filter: [3, 3], outChannels: 8, stride: 2, pad: 'same', dataFormat: 'NCHW' }, ['Conv2D']),
     trainCase(8),
+    ...networkCasesOf({ net: 'MobileNetV1-a0.25-32px', arch: 'mobilenet_v1', alpha: 0.25, size: 32, channels: 3, classes: 10, batches: [2], mode: 'forward' }),
   ];
 }
 

@@ -85,7 +85,7 @@ export async function measureImpl(
 ): Promise<Outcome> {
   const base: Measurement = { caseId: spec.id, backend, impl, status: 'ok' };
   const key = `${backend}:${impl}:${spec.op}`;
-  if (spec.op !== 'TrainStep' && tf.getKernel(spec.op, backend) === undefined) {
+  if (spec.params.kind !== 'train' && spec.params.kind !== 'net' && tf.getKernel(spec.op, backend) === undefined) {
     return { measurement: { ...base, status: 'n/a', note: `no ${spec.op} kernel on ${backend}` } };
   }
   const limitMs = impl === 'ours' ? plan.oursSkipAboveMs : plan.skipAboveMs;

@@ -9,10 +9,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { dirname, join } from 'node:path';
 import { registerIm2colKernels } from '../../src';
-import { compare, makeRunner } from './ops';
-import { describeError, estimateMs, measureImpl, MemoryProbe, Outcome } from './measure';
+import { compare, makeRunner, setNetRunnerFactory } from './ops';
+import { makeNetRunner } from './networks';
+import { describeError, estimateMs, measureImpl, MemoryProbe, Outcome, timedCall } from './measure';
 import { now, RateBook, SamplingPlan } from './timing';
-import type { Backend, CaseResult, CaseSpec, Impl, Measurement } from './types';
+import type { Backend, CaseResult, CaseSpec, Impl, KernelProfile, Measurement } from './types';
+
+// Whole-network cases are built with tfjs-layers, here in Node.
+setNetRunnerFactory(makeNetRunner);
 
 export type Log = (line: string) => void;
 
@@ -97,6 +101,16 @@ export async function runCpuSection(specs: CaseSpec[], ctx: SectionContext): Pro
     } finally {
       reg.restore();
     }
+    if (spec.params.kind === 'net' && ours.measurement.status === 'ok') {
+      const profileReg = registerIm2colKernels({ backends: ['cpu'] });
+      try {
+        ctx.results.get(spec.id)!.profile = await profileCase(spec, 'cpu', 'ours');
+      } catch (e) {
+        ctx.log(`  cpu  ${spec.id}: profile failed: ${describeError(e)}`);
+      } finally {
+        profileReg.restore();
+      }
+    }
     if (builtin.values) ctx.refs.set(spec.id, 'builtin-cpu', builtin.values);
     else if (ours.values) ctx.refs.set(spec.id, 'ours-cpu', ours.values);
     if (ours.values && builtin.values) {
@@ -112,6 +126,43 @@ export async function runCpuSection(specs: CaseSpec[], ctx: SectionContext): Pro
   }
 }
 
+/**
+ * tf.profile of one call (after one warm-up call) on the current backend: kernel time summed per
+ * kernel name, largest first. The profiler reads every kernel's output back (to check for NaN), so
+ * the kernels' sum exceeds an unprofiled call; the shares are what to read.
+ */
+export async function profileCase(spec: CaseSpec, backend: Backend, impl: Impl): Promise<KernelProfile> {
+  const runner = makeRunner(tf, spec);
+  try {
+    const warm = runner.run();
+    await warm.data();
+    warm.dispose();
+    const t0 = now();
+    const info = await tf.profile(async () => {
+      const y = runner.run();
+      await y.data();
+      return y;
+    });
+    const wallMs = now() - t0;
+    tf.dispose(info.result as tf.Tensor);
+    const byName = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      // `xxx__op` entries are ops with a custom gradient (e.g. fusedConv2d__op) wrapping the kernels they
+      // run, which are listed on their own: counting both would count that time twice.
+      if (k.name.endsWith('__op')) continue;
+      const ms = Number(k.kernelTimeMs) || 0;
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += ms;
+      e.calls += 1;
+      byName.set(k.name, e);
+    }
+    const kernels = [...byName.entries()].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+    return { backend, impl, kernelMs: kernels.reduce((a, k) => a + k.ms, 0), wallMs, kernels };
+  } finally {
+    runner.dispose();
+  }
+}
+
 /** A backend with builtins only (wasm, tensorflow): timing and errors against the cpu reference. */
 export async function runBuiltinSection(backend: 'wasm' | 'tensorflow', specs: CaseSpec[], ctx: SectionContext): Promise<void> {
   for (const spec of bySize(specs)) {
@@ -124,6 +175,66 @@ export async function runBuiltinSection(backend: 'wasm' | 'tensorflow', specs: C
     result.referenceSource ??= ref?.source;
     result.measurements.push(out.measurement);
     ctx.log(`  ${backend} ${spec.id}: ${fmtMs(out.measurement)}${out.measurement.status === 'ok' ? '' : ` (${out.measurement.note})`}`);
+    // The wasm builtins cannot train a convnet (no Conv2DBackpropFilter); with ours registered on wasm they can.
+    if (backend === 'wasm' && spec.op === 'NetTrain') {
+      const reg = registerIm2colKernels({ backends: ['wasm'] });
+      let withOurs: Outcome;
+      try {
+        withOurs = await measureNode(spec, backend, 'ours', ctx.plan, ctx.rates);
+      } finally {
+        reg.restore();
+      }
+      if (withOurs.values && ref) withOurs.measurement.vsReference = compare(withOurs.values, ref.values);
+      if (withOurs.values && out.values) withOurs.measurement.vsBuiltin = compare(withOurs.values, out.values);
+      result.measurements.push(withOurs.measurement);
+      ctx.log(`  ${backend} ${spec.id} with ours: ${fmtMs(withOurs.measurement)}${withOurs.measurement.status === 'ok' ? '' : ` (${withOurs.measurement.note})`}`);
+    }
+  }
+}
+
+/**
+ * Network forward cases: ours on cpu against tfjs-backend-wasm, alternating per round (two calls of
+ * each, the second timed), as many rounds as fit twice the sampling budget (3 to 15).
+ */
+export async function runPairedNetworks(specs: CaseSpec[], ctx: SectionContext): Promise<void> {
+  for (const spec of bySize(specs).filter((s) => s.op === 'NetForward')) {
+    await tf.setBackend('cpu');
+    const reg = registerIm2colKernels({ backends: ['cpu'] });
+    let cpuRunner: ReturnType<typeof makeRunner> | undefined;
+    let wasmRunner: ReturnType<typeof makeRunner> | undefined;
+    try {
+      cpuRunner = makeRunner(tf, spec);
+      await tf.setBackend('wasm');
+      wasmRunner = makeRunner(tf, spec);
+      const once = async (backend: string, runner: ReturnType<typeof makeRunner>) => {
+        await tf.setBackend(backend);
+        return timedCall(runner);
+      };
+      const warm = (await once('cpu', cpuRunner)) + (await once('wasm', wasmRunner));
+      const rounds = Math.max(3, Math.min(15, Math.floor(ctx.plan.budgetMs / Math.max(warm, 1e-3))));
+      const ours: number[] = [];
+      const wasm: number[] = [];
+      // Each turn is two calls and only the second is timed: the first after a switch pays for the
+      // switch (cold caches, our GEMM worker threads waking up), which a program on one backend never does.
+      for (let r = 0; r < rounds; r++) {
+        await once('cpu', cpuRunner);
+        ours.push(await once('cpu', cpuRunner));
+        await once('wasm', wasmRunner);
+        wasm.push(await once('wasm', wasmRunner));
+      }
+      const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+      const paired = { oursCpuMs: med(ours), wasmMs: med(wasm), rounds };
+      ctx.results.get(spec.id)!.paired = paired;
+      ctx.log(`  paired ${spec.id}: ours cpu ${paired.oursCpuMs.toFixed(1)} ms, wasm ${paired.wasmMs.toFixed(1)} ms ` +
+        `(wasm÷ours ${(paired.wasmMs / paired.oursCpuMs).toFixed(2)}×, ${rounds} rounds)`);
+    } catch (e) {
+      ctx.log(`  paired ${spec.id}: failed: ${describeError(e)}`);
+    } finally {
+      cpuRunner?.dispose();
+      wasmRunner?.dispose();
+      reg.restore();
+      await tf.setBackend('cpu');
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * outputs can be compared across backends.
  */
 import type * as tfTypes from '@tensorflow/tfjs-core';
-import type { CaseSpec, ConvParams, ErrorMetrics, PoolParams, TrainParams } from './types';
+import type { CaseSpec, ConvParams, ErrorMetrics, NetParams, PoolParams, TrainParams } from './types';
 
 type TF = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
@@ -130,10 +130,24 @@ function trainRunner(tf: TF, spec: CaseSpec, p: TrainParams): Runner {
   return { run, dispose: () => tf.dispose([x, labels, ...vars]) };
 }
 
+/**
+ * Whole-network cases need tfjs-layers, which the WebGL page does not load: the Node runner installs
+ * the factory (benchmarks/suite/networks.ts); without one a network case is "not available".
+ */
+let netRunnerFactory: ((p: NetParams, seed: number) => Runner) | undefined;
+
+export function setNetRunnerFactory(factory: ((p: NetParams, seed: number) => Runner) | undefined): void {
+  netRunnerFactory = factory;
+}
+
 export function makeRunner(tf: TF, spec: CaseSpec): Runner {
   const p = spec.params;
   if (p.kind === 'conv') return convRunner(tf, spec, p);
   if (p.kind === 'pool') return poolRunner(tf, spec, p);
+  if (p.kind === 'net') {
+    if (!netRunnerFactory) throw new Error(`network case ${spec.id} is not supported here (no tfjs-layers network builder)`);
+    return netRunnerFactory(p, spec.seed);
+  }
   return trainRunner(tf, spec, p);
 }
 

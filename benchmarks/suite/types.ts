@@ -6,7 +6,9 @@
 export type Op =
   | 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter'
   | 'MaxPool' | 'MaxPoolGrad' | 'AvgPool' | 'AvgPoolGrad'
-  | 'TrainStep';
+  | 'TrainStep'
+  /** A whole tfjs-layers network: `model.predict` (NetForward) or one SGD step (NetTrain). */
+  | 'NetForward' | 'NetTrain';
 
 export type Pad = 'same' | 'valid' | number;
 
@@ -39,6 +41,20 @@ export interface TrainParams {
   learningRate: number;
 }
 
+export interface NetParams {
+  kind: 'net';
+  arch: 'mobilenet_v1' | 'mobilenet_v2' | 'resblock';
+  /** Width multiplier (MobileNets); 1 for the ResNet block. */
+  alpha: number;
+  /** Input height = width. */
+  size: number;
+  channels: number;
+  classes: number;
+  batch: number;
+  mode: 'forward' | 'train';
+  learningRate?: number;
+}
+
 export interface CaseSpec {
   /** Stable identifier, e.g. `SimpleConvNet/b100/conv1/dW`. */
   id: string;
@@ -55,7 +71,7 @@ export interface CaseSpec {
   effectiveWork?: number;
   /** True when `work` is floating-point operations (GFLOP/s is meaningful). */
   isFlops: boolean;
-  params: ConvParams | PoolParams | TrainParams;
+  params: ConvParams | PoolParams | TrainParams | NetParams;
   seed: number;
   /** Issue-2 speed target (ours ÷ builtin on cpu), when the case has one. */
   target?: number;
@@ -134,8 +150,26 @@ export interface Measurement {
   programs?: number;
 }
 
+/** Where one call's time goes: tf.profile of the first call after a warm-up, per kernel name. */
+export interface KernelProfile {
+  backend: Backend;
+  impl: Impl;
+  /** Sum of the kernels' times, ms. */
+  kernelMs: number;
+  /** Wall time of the profiled call, ms (includes tfjs's own work and the profiler's). */
+  wallMs: number;
+  kernels: Array<{ name: string; ms: number; calls: number }>;
+}
+
 export interface CaseResult {
   spec: CaseSpec;
+  /** Network cases: per-kernel time of one call with ours on cpu. */
+  profile?: KernelProfile;
+  /**
+   * Network forward cases: ours on cpu and tfjs-backend-wasm timed alternately, call by call, so the
+   * load of other processes falls on both alike (the sections above run minutes apart).
+   */
+  paired?: { oursCpuMs: number; wasmMs: number; rounds: number };
   /** Which implementation produced the reference output: tfjs's builtin cpu kernel, or ours on cpu when the builtin is too slow. */
   referenceSource?: 'builtin-cpu' | 'ours-cpu';
   measurements: Measurement[];

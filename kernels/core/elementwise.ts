@@ -22,10 +22,10 @@
 import { BINARY_OPS, BlockRunner, wasmBinary, wasmSumColumns, wasmUnary } from '../wasm_runtime/vector';
 
 // Module constants, not global lookups per element (slow in Node's vm contexts, e.g. under jest).
-const { max, sqrt } = Math;
+const { max, min, sqrt } = Math;
 
 export type BinaryOp = keyof typeof BINARY_OPS;
-export type UnaryOp = 'relu' | 'step' | 'sqrt';
+export type UnaryOp = 'relu' | 'step' | 'sqrt' | 'clip' | 'relu6';
 
 /**
  * A binary op over a block of `rows` runs of `n`: for r < rows, i < n,
@@ -136,7 +136,7 @@ export function binaryInto(
     (o, ia, ra, sa, ib, rb, sb, rows, n) => block(out, o, a, ia, ra, sa, b, ib, rb, sb, rows, n));
 }
 
-type UnaryLoop = (x: Float32Array, y: Float32Array, alpha: number) => void;
+type UnaryLoop = (x: Float32Array, y: Float32Array, alpha: number, beta: number) => void;
 
 const UNARY_LOOPS: Record<UnaryOp, UnaryLoop> = {
   /** max(0, x); NaN stays NaN, -0 becomes 0 (Math.max, as the builtin). */
@@ -153,11 +153,25 @@ const UNARY_LOOPS: Record<UnaryOp, UnaryLoop> = {
   sqrt: (x, y) => {
     for (let i = 0; i < x.length; i++) y[i] = sqrt(x[i]);
   },
+  /** tfjs's ClipByValue to [lo, hi] = [alpha, beta]: NaN passes through, -0 stays -0. */
+  clip: (x, y, lo, hi) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      y[i] = v > hi ? hi : v < lo ? lo : v;
+    }
+  },
+  /** min(max(0, x), 6): NaN stays NaN, -0 becomes 0. */
+  relu6: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = min(max(0, x[i]), 6);
+  },
 };
 
-/** y = relu(x), step(x) (alpha where x ≤ 0) or sqrt(x), elementwise. */
-export function unaryInto(op: UnaryOp, x: Float32Array, y: Float32Array, alpha = 0): void {
-  if (!wasmUnary(op, x, y, alpha)) UNARY_LOOPS[op](x, y, alpha);
+/**
+ * y = relu(x), step(x) (alpha where x ≤ 0), sqrt(x), clip(x) to [alpha, beta] (float32 values, alpha ≤ beta)
+ * or relu6(x), elementwise.
+ */
+export function unaryInto(op: UnaryOp, x: Float32Array, y: Float32Array, alpha = 0, beta = 0): void {
+  if (!wasmUnary(op, x, y, alpha, beta)) UNARY_LOOPS[op](x, y, alpha, beta);
 }
 
 /**

@@ -202,6 +202,37 @@ export function convInfoFor(
   return info;
 }
 
+/**
+ * Checks a depthwise convolution's inputs (NHWC: tfjs's depthwise kernels read
+ * every input as NHWC) and returns tfjs's Conv2DInfo for them, computed with
+ * `depthwise = true`: `filterShape` is [filterH, filterW, inC, mult] and
+ * outC = inC · mult. Backprop kernels pass dy's shape, as for convInfoFor.
+ */
+export function depthwiseInfoFor(
+  kernel: string, xShape: number[], filterShape: number[],
+  strides: Pair, dilationsGiven: Pair | null | undefined, pad: Pad, dimRoundingMode: Rounding,
+  dyShape?: number[],
+): Conv2DInfo {
+  // tfjs's depthwise builtins take null or no dilations as 1.
+  const dilations = dilationsGiven ?? 1;
+  checkRank(kernel, 'input', xShape, 4);
+  checkRank(kernel, 'filter', filterShape, 4);
+  checkNotEmpty(kernel, 'input', xShape);
+  checkNotEmpty(kernel, 'filter', filterShape);
+  checkPositiveInts(kernel, 'strides', strides);
+  checkPositiveInts(kernel, 'dilations', dilations);
+  checkPad(kernel, pad);
+  if (xShape[3] !== filterShape[2]) {
+    fail(kernel, `input has ${xShape[3]} channels but the filter expects ${filterShape[2]} ` +
+      `(input [${xShape}], filter [${filterShape}])`);
+  }
+  const info = withRoundingFor(kernel, dyShape, pad, dimRoundingMode, (rounding) => backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    strides, dilations, pad, rounding, true));
+  checkOutput(kernel, info);
+  return info;
+}
+
 /** Checks a pooling's inputs (NHWC, as tfjs pools are) and returns tfjs's Conv2DInfo. */
 export function poolInfoFor(
   kernel: string, xShape: number[], filterSize: Pair, strides: Pair, pad: Pad, dimRoundingMode: Rounding,

@@ -5,6 +5,7 @@ import { hasNonFinite, im2colKernel, windowsLeaveInput } from '../core/fallback'
 import { builtinOnly, convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
 import { float32Values } from './util';
+import { cachedWeights } from './weights';
 
 export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; attrs: Conv2DAttrs }): TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
@@ -15,7 +16,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: MathBackendCPU; at
   const g = geometryOf(info);
   if (windowsLeaveInput(g) && hasNonFinite(filterValues)) builtinOnly('non-finite values in filter meet the zero padding');
   const y = outputArray(backend, util.sizeFromShape(info.outShape));
-  convForward(xValues, filterValues, g, y);
+  convForward(xValues, cachedWeights(backend, filter!, filterValues), g, y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 

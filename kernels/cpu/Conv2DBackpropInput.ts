@@ -7,6 +7,7 @@ import { im2colKernel } from '../core/fallback';
 import { convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
 import { float32Values } from './util';
+import { cachedWeights } from './weights';
 
 export function conv2DBackpropInput(
   args: { inputs: Conv2DBackpropInputInputs; backend: MathBackendCPU; attrs: Conv2DBackpropInputAttrs },
@@ -17,7 +18,7 @@ export function conv2DBackpropInput(
   const filterValues = float32Values(Conv2DBackpropInput, 'filter', backend, filter!);
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   const dx = outputArray(backend, util.sizeFromShape(info.inShape)).fill(0);
-  convBackpropInput(dyValues, filterValues, geometryOf(info), dx);
+  convBackpropInput(dyValues, cachedWeights(backend, filter!, filterValues), geometryOf(info), dx);
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }
 

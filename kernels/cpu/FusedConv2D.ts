@@ -1,11 +1,12 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { FusedConv2D, FusedConv2DAttrs, FusedConv2DInputs, TensorInfo, util } from '@tensorflow/tfjs-core';
 import { convForward } from '../core/conv';
-import { applyEpilogue, broadcastTo, checkActivation } from '../core/epilogue';
+import { applyEpilogue, checkActivation } from '../core/epilogue';
 import { hasNonFinite, im2colKernel, windowsLeaveInput } from '../core/fallback';
 import { builtinOnly, convInfoFor, geometryOf } from '../core/geometry';
 import { outputArray } from './resident';
-import { float32Values } from './util';
+import { epilogueOperands, float32Values } from './util';
+import { cachedWeights } from './weights';
 
 export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBackendCPU; attrs: FusedConv2DAttrs }): TensorInfo {
   const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
@@ -17,17 +18,10 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: MathBack
   const channelsLast = info.dataFormat === 'channelsLast';
   const g = geometryOf(info);
   if (windowsLeaveInput(g) && hasNonFinite(filterValues)) builtinOnly('non-finite values in filter meet the zero padding');
-  const biasB = bias
-    ? broadcastTo(FusedConv2D, 'bias', float32Values(FusedConv2D, 'bias', backend, bias), bias.shape, info.outShape, channelsLast)
-    : null;
-  const alphaB = activation === 'prelu'
-    ? broadcastTo(FusedConv2D, 'preluActivationWeights',
-      float32Values(FusedConv2D, 'preluActivationWeights', backend, preluActivationWeights!),
-      preluActivationWeights!.shape, info.outShape, channelsLast)
-    : null;
+  const { biasB, alphaB } = epilogueOperands(FusedConv2D, backend, bias, preluActivationWeights, activation, info.outShape, channelsLast);
   // Allocated after every check, so that a rejected call holds no output.
   const y = outputArray(backend, util.sizeFromShape(info.outShape));
-  convForward(xValues, filterValues, g, y);
+  convForward(xValues, cachedWeights(backend, filter!, filterValues), g, y);
   if (biasB || activation !== 'linear') {
     applyEpilogue(y, info.outShape, biasB, activation, alphaB, leakyreluAlpha ?? 0.2);
   }

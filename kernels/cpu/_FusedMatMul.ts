@@ -19,6 +19,7 @@ import { KernelInputError } from '../core/geometry';
 import { matMulFloat32, planMatMul } from './BatchMatMul';
 import { outputArray } from './resident';
 import { float32Values } from './util';
+import { cachedWeights } from './weights';
 
 /**
  * Merges adjacent output axes where each operand (right-aligned) is either
@@ -96,7 +97,8 @@ export function fusedMatMul(args: { inputs: _FusedMatMulInputs; backend: MathBac
   const alphaB = activation === 'prelu' ? toBroadcast(bias ? 1 : 0) : null;
   // Allocated after every check, so that a rejected call holds no output.
   const out = outputArray(backend, util.sizeFromShape(plan.outShape));
-  matMulFloat32(plan, aValues, bValues, transposeA, transposeB, out);
+  // b is the dense layer's kernel in tfjs-layers: kept in WebAssembly memory across calls.
+  matMulFloat32(plan, aValues, cachedWeights(backend, b, bValues), transposeA, transposeB, out);
   if (operands.length === 0 && activation === 'linear') {
     return backend.makeTensorInfo(plan.outShape, 'float32', out);
   }

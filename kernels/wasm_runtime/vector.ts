@@ -25,6 +25,12 @@ export const STAGE_LIMIT_BYTES = 256 * 1024 * 1024;
 export type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
 
 /**
+ * batch, inH, inW, inC, mult (channel multiplier), outH, outW, filterH, filterW, strideH, strideW,
+ * dilationH, dilationW, padTop, padLeft: a depthwise convolution over NHWC tensors.
+ */
+export type DepthwiseGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+/**
  * inH, inW, inC, filterH, filterW, dilationH, dilationW, strideH, strideW, padTop, padLeft, outH, outW,
  * then the input's imageStride, rowStride, colStride, channelStride (NHWC or NCHW).
  */
@@ -43,8 +49,14 @@ interface VectorExports {
   relu(x: number, y: number, n: number): void;
   step(x: number, y: number, n: number, alpha: number): void;
   sqrt(x: number, y: number, n: number): void;
+  clip(x: number, y: number, n: number, lo: number, hi: number): void;
+  relu6(x: number, y: number, n: number): void;
+  batchNorm(x: number, out: number, rows: number, C: number, mean: number, scale: number, offset: number, den: number): void;
   sumColumns(x: number, acc: number, rows: number, n: number): void;
   im2col(x: number, col: number, r0: number, r1: number, ...geometry: number[]): void;
+  depthwiseConv(x: number, w: number, y: number, scratch: number, hasBias: number, bias: number, act: number, ...geometry: DepthwiseGeometry): void;
+  depthwiseInputGrad(dy: number, w: number, dx: number, scratch: number, ...geometry: DepthwiseGeometry): void;
+  depthwiseFilterGrad(x: number, dy: number, dw: number, acc: number, scratch: number, ...geometry: DepthwiseGeometry): void;
 }
 
 /** Operation codes of `binaryBlock` (assembly/elementwise.ts). */
@@ -152,15 +164,40 @@ export function wasmBinary(op: keyof typeof BINARY_OPS, a: Float32Array, b: Floa
   };
 }
 
-/** y = relu, step (with alpha) or sqrt of x in WebAssembly; false when the caller must use its JavaScript loop. */
-export function wasmUnary(op: 'relu' | 'step' | 'sqrt', x: Float32Array, y: Float32Array, alpha = 0): boolean {
+/**
+ * y = relu, step (alpha: the value where x ≤ 0), sqrt, clip (to [alpha, beta]) or relu6 of x in
+ * WebAssembly; false when the caller must use its JavaScript loop.
+ */
+export function wasmUnary(
+  op: 'relu' | 'step' | 'sqrt' | 'clip' | 'relu6', x: Float32Array, y: Float32Array, alpha = 0, beta = 0,
+): boolean {
   const t = target([x, y]);
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const py = t.mem.place(y, false);
   if (op === 'step') t.run.step(px, py, x.length, alpha);
+  else if (op === 'clip') t.run.clip(px, py, x.length, alpha, beta);
   else t.run[op](px, py, x.length);
   t.mem.copyOut(y, py);
+  return true;
+}
+
+/**
+ * out = offset + (x − mean) · scale / den per channel (rows of C channels; the four parameters as C
+ * float64 values each) in WebAssembly (assembly/elementwise.ts batchNorm); false when the caller
+ * must use its JavaScript loop.
+ */
+export function wasmBatchNorm(
+  x: Float32Array, out: Float32Array, C: number, mean: Float64Array, scale: Float64Array, offset: Float64Array, den: Float64Array,
+): boolean {
+  const t = target([x, out], 8 * C + 16);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const po = t.mem.place(out, false);
+  // Each parameter vector as the bytes of its doubles.
+  const [pm, ps, pof, pd] = [mean, scale, offset, den].map((p) => t.mem.place(new Float32Array(p.buffer, p.byteOffset, 2 * C), true));
+  t.run.batchNorm(px, po, x.length / C, C, pm, ps, pof, pd);
+  t.mem.copyOut(out, po);
   return true;
 }
 
@@ -193,5 +230,70 @@ export function im2colWasm(x: Float32Array, r0: number, r1: number, rows: Float3
   const pcol = t.mem.place(rows, false);
   t.run.im2col(px, pcol, r0, r1, ...geometry);
   t.mem.copyOut(rows, pcol);
+  return true;
+}
+
+/** Floats of scratch a depthwise call needs: the input expanded to outC channels when mult > 1. */
+function depthwiseScratch(g: DepthwiseGeometry): number {
+  const [, inH, inW, inC, mult] = g;
+  return mult > 1 ? inH * inW * inC * mult : 0;
+}
+
+/** Scratch of the forward pass: that, then one input row of zeros (inW · outC floats) for windows over padding. */
+function depthwiseForwardScratch(g: DepthwiseGeometry): number {
+  const [, , inW, inC, mult] = g;
+  return depthwiseScratch(g) + inW * inC * mult;
+}
+
+/**
+ * y = depthwise conv2d of x with filter, plus a per-channel bias (outC floats) and relu (act 1) or
+ * relu6 (act 2) when given (see kernels/core/depthwise.ts, which gives the same floats); false when
+ * the caller must use its JavaScript loops.
+ */
+export function depthwiseConvWasm(
+  x: Float32Array, filter: Float32Array, y: Float32Array, geometry: DepthwiseGeometry, bias: Float32Array | null, act: number,
+): boolean {
+  const scratch = depthwiseForwardScratch(geometry);
+  const t = target(bias ? [x, filter, y, bias] : [x, filter, y], scratch);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const pw = t.mem.place(filter, true);
+  const pb = bias ? t.mem.place(bias, true) : 0;
+  const py = t.mem.place(y, false);
+  const ps = scratch > 0 ? t.mem.alloc(scratch) * 4 : 0;
+  t.run.depthwiseConv(px, pw, py, ps, bias ? 1 : 0, pb, act, ...geometry);
+  t.mem.copyOut(y, py);
+  return true;
+}
+
+/** dx = the depthwise convolution's input gradient (see kernels/core/depthwise.ts); false when the caller must use its JavaScript loops. */
+export function depthwiseInputGradWasm(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: DepthwiseGeometry): boolean {
+  // Or room for the rotated filter and a row of zeros of dy (see depthwiseInputGrad in assembly/depthwise.ts).
+  const [, , , inC, mult, , outW, filterH, filterW] = geometry;
+  const scratch = Math.max(depthwiseScratch(geometry), filterH * filterW * inC * mult + 4 + outW * inC * mult);
+  const t = target([dy, filter, dx], scratch);
+  if (t === null) return false;
+  const pdy = t.mem.place(dy, true);
+  const pw = t.mem.place(filter, true);
+  const pdx = t.mem.place(dx, false);
+  const ps = scratch > 0 ? t.mem.alloc(scratch) * 4 : 0;
+  t.run.depthwiseInputGrad(pdy, pw, pdx, ps, ...geometry);
+  t.mem.copyOut(dx, pdx);
+  return true;
+}
+
+/** dW = the depthwise convolution's filter gradient (see kernels/core/depthwise.ts); false when the caller must use its JavaScript loops. */
+export function depthwiseFilterGradWasm(x: Float32Array, dy: Float32Array, dW: Float32Array, geometry: DepthwiseGeometry): boolean {
+  const scratch = depthwiseScratch(geometry);
+  // Float64 accumulators: two floats each.
+  const t = target([x, dy, dW], scratch + 2 * dW.length);
+  if (t === null) return false;
+  const px = t.mem.place(x, true);
+  const pdy = t.mem.place(dy, true);
+  const pdw = t.mem.place(dW, false);
+  const pacc = t.mem.alloc(2 * dW.length) * 4;
+  const ps = scratch > 0 ? t.mem.alloc(scratch) * 4 : 0;
+  t.run.depthwiseFilterGrad(px, pdy, pdw, pacc, ps, ...geometry);
+  t.mem.copyOut(dW, pdw);
   return true;
 }

@@ -5,6 +5,10 @@
  */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig, conv2DConfig, fusedConv2DConfig } from './conv';
+import {
+  depthwiseConv2dNativeBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig, depthwiseConv2dNativeConfig,
+  fusedDepthwiseConv2DConfig,
+} from './depthwise';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool';
 
 export const webglKernelConfigs: KernelConfig[] = [
@@ -16,4 +20,8 @@ export const webglKernelConfigs: KernelConfig[] = [
   maxPoolGradConfig,
   avgPoolConfig,
   avgPoolGradConfig,
+  depthwiseConv2dNativeConfig,
+  fusedDepthwiseConv2DConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
 ];

@@ -1,6 +1,6 @@
 /**
  * The static HTTP server of the browser pages (tests, bench, playground). It
- * listens on 127.0.0.1 only, answers GET and HEAD only (405 otherwise), and
+ * listens on 127.0.0.1 (unless `host` says otherwise), answers GET and HEAD only (405 otherwise), and
  * serves
  *  - routes: exact paths answered with a file the program names, a body, or a
  *    function of the query string;
@@ -26,7 +26,18 @@ export interface StaticServerOptions {
   mounts?: Record<string, string>;
   /** Default 0: any free port. */
   port?: number;
+  /** The address to listen on; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Extra headers on every response, e.g. CROSS_ORIGIN_ISOLATION. */
+  headers?: Record<string, string>;
 }
+
+/** COOP + COEP: the page becomes cross-origin isolated (SharedArrayBuffer, wasm threads) and loads only same-origin resources. */
+export const CROSS_ORIGIN_ISOLATION: Record<string, string> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
 export interface StaticServer {
   /** `http://127.0.0.1:<port>/` */
@@ -45,6 +56,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.txt': 'text/plain; charset=utf-8',
+  '.ico': 'image/x-icon',
+  '.bin': 'application/octet-stream',
 };
 
 /** The content type of a file, by its extension; application/octet-stream for any other. */
@@ -95,7 +108,7 @@ function resolveRequest(options: StaticServerOptions, pathname: string, query: U
 }
 
 function respond(req: IncomingMessage, res: ServerResponse, options: StaticServerOptions): void {
-  const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  const headers = { ...options.headers, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
     return;
@@ -131,7 +144,7 @@ function respond(req: IncomingMessage, res: ServerResponse, options: StaticServe
   createReadStream(resource.file).on('error', () => res.destroy()).pipe(res);
 }
 
-/** Starts the server on 127.0.0.1. */
+/** Starts the server on 127.0.0.1 (or `options.host`). */
 export function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
   for (const prefix of Object.keys(options.mounts ?? {})) {
     if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`static server: mount prefix ${prefix} must start and end with /`);
@@ -139,10 +152,12 @@ export function startStaticServer(options: StaticServerOptions): Promise<StaticS
   const server = createServer((req, res) => respond(req, res, options));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    const host = options.host ?? '127.0.0.1';
+    server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
+      const shown = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        url: `http://${shown}:${(server.address() as AddressInfo).port}/`,
         close: () => new Promise<void>((done) => {
           server.closeAllConnections();
           server.close(() => done());

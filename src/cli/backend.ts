@@ -1,4 +1,4 @@
-/** Puts tfjs on the cpu backend with our kernels (or tfjs's builtins) for the CLI. */
+/** Puts tfjs on the cpu backend (or tfjs-backend-wasm, when installed) with our kernels (or tfjs's builtins) for the CLI. */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradients
@@ -8,6 +8,8 @@ import {
 } from '../../kernels/wasm_runtime/engines';
 
 export type KernelChoice = 'ours' | 'builtin';
+export type BackendChoice = 'cpu' | 'wasm';
+export const BACKEND_CHOICES: BackendChoice[] = ['cpu', 'wasm'];
 export const GEMM_CHOICES = ['best', ...GEMM_ENGINE_NAMES];
 
 /** Selects the backend and kernels; returns a description of what runs the convolutions. */
@@ -28,10 +30,42 @@ export async function setupCpu(kernels: KernelChoice, gemm = 'best'): Promise<st
     return "tfjs's builtin cpu kernels";
   }
   registerIm2colKernels({ backends: ['cpu'] });
+  return `tfjs-im2col (im2col + GEMM, ${chooseGemm(gemm)})`;
+}
+
+/** The GEMM engine chosen for our kernels, described. */
+function chooseGemm(gemm: string): string {
   if (gemm === 'best') selectBestGemmEngine();
   else useGemmEngine(gemm as GemmEngineName);
   const engine = currentGemmEngine();
-  return `tfjs-im2col (im2col + GEMM, ${engine.name}${engine.threads > 1 ? ` × ${engine.threads} threads` : ''})`;
+  return `${engine.name}${engine.threads > 1 ? ` × ${engine.threads} threads` : ''}`;
+}
+
+/**
+ * tfjs-backend-wasm with our kernels (its builtins cannot train a CNN: 4.22 has no
+ * Conv2DBackpropFilter). The package is optional: a clear error names it when it is absent.
+ */
+export async function setupWasm(kernels: KernelChoice, gemm = 'best'): Promise<string> {
+  if (kernels === 'builtin') {
+    throw new Error("--backend wasm trains only with --kernels ours: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter " +
+      '(tfjs issue #8474), so its own kernels cannot compute a convolution\'s filter gradient');
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    throw new Error("--backend wasm needs the package '@tensorflow/tfjs-backend-wasm', which is not installed " +
+      '(npm install @tensorflow/tfjs-backend-wasm@^4.22)');
+  }
+  // Before the backend starts: the builtins ours replace get their setup then (kernels/wasm/util.ts).
+  registerIm2colKernels({ backends: ['wasm'] });
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-backend-wasm failed to start (its WebAssembly module did not load)');
+  await tf.ready();
+  return `tfjs-backend-wasm with tfjs-im2col's gradient and matMul kernels (GEMM: ${chooseGemm(gemm)})`;
+}
+
+/** The backend named on the command line, set up; returns a description of what runs the convolutions. */
+export async function setupBackend(backend: BackendChoice, kernels: KernelChoice, gemm = 'best'): Promise<string> {
+  return backend === 'wasm' ? setupWasm(kernels, gemm) : setupCpu(kernels, gemm);
 }
 
 /** Stops the GEMM worker threads, if any (lets the process exit on its own). */

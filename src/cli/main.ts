@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ModelConfigError } from '../models/common';
-import { GEMM_CHOICES } from './backend';
+import { BACKEND_CHOICES, GEMM_CHOICES } from './backend';
 import { DEFAULT_EPOCHS, runTrain, TrainCliOptions } from './train';
 import { CliError, parseChoice, parseIntFlag, parsePath, parsePositiveFloat } from './util';
 import { runVisualize, VisualizeCliOptions } from './visualize';
@@ -16,7 +16,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .showHelpAfterError();
 
   program.command('train')
-    .description('train SimpleConvNet on MNIST on the cpu backend (Adam, batch 100) and save model, history and plot')
+    .description('train SimpleConvNet on MNIST on the cpu (or wasm) backend (Adam, batch 100) and save model, history and plot')
     .addOption(new Option('--epochs <n>', `epochs over the full training set (default: ${DEFAULT_EPOCHS}, about a minute with our kernels; ` +
       '--epochs 20 is the book\'s run)')
       .argParser(parseIntFlag(1)))
@@ -27,6 +27,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
       .argParser(parseIntFlag(0, 2 ** 32 - 1)))
     .addOption(new Option('--out <dir>', 'folder for everything the run writes (default: a fresh folder under ./runs/)')
       .argParser(parsePath))
+    .addOption(new Option('--backend <name>', "tfjs backend: 'cpu' (tfjs-backend-cpu) or 'wasm' (tfjs-backend-wasm, if installed; " +
+      'ours supply the gradients it lacks)').argParser(parseChoice(BACKEND_CHOICES)).default('cpu'))
     .addOption(new Option('--kernels <which>', "'ours' (im2col + GEMM) or 'builtin' (tfjs's own, much slower)")
       .argParser(parseChoice(['ours', 'builtin'])).default('ours'))
     .addOption(new Option('--gemm <engine>', `GEMM engine under our kernels: ${GEMM_CHOICES.join(', ')}`)

@@ -7,7 +7,7 @@ import { saveModel } from '../models/io';
 import { buildSimpleConvNet, SimpleConvNetConfig } from '../models/simpleConvNet';
 import { compileForTraining, EpochRecord, trainModel, TrainResult } from '../models/train';
 import { saveTrainingChart } from '../visualize/chart';
-import { KernelChoice, setupCpu, teardownCpu } from './backend';
+import { BackendChoice, KernelChoice, setupBackend, teardownCpu } from './backend';
 import { writeFileAtomic } from '../files';
 import { CliError, ensureWritableDir, freshRunDir } from './util';
 
@@ -21,6 +21,7 @@ export interface TrainCliOptions {
   lr: number;
   seed?: number;
   out?: string;
+  backend?: BackendChoice;
   kernels: KernelChoice;
   gemm?: string;
   data?: string;
@@ -34,6 +35,8 @@ export interface RunHistory {
   model: 'SimpleConvNet';
   config: SimpleConvNetConfig;
   seed: number;
+  /** The tfjs backend the run trained on ('cpu' in files written before --backend existed). */
+  backend?: BackendChoice;
   kernels: KernelChoice;
   engine: string;
   optimizer: { name: 'adam'; learningRate: number };
@@ -103,7 +106,7 @@ async function prepareTrain(opts: TrainCliOptions, log: (line: string) => void):
 
   let engine: string;
   try {
-    engine = await setupCpu(opts.kernels, opts.gemm);
+    engine = await setupBackend(opts.backend ?? 'cpu', opts.kernels, opts.gemm);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -114,7 +117,7 @@ async function prepareTrain(opts: TrainCliOptions, log: (line: string) => void):
   const fullSteps = Math.ceil(data.train.n / opts.batchSize);
   const steps = Math.min(fullSteps, opts.stepsPerEpoch ?? fullSteps);
   log(`SimpleConvNet on ${data.train.n} training / ${data.test.n} test images from ${data.dir}`);
-  log(`kernels: ${engine}; ` +
+  log(`backend ${opts.backend ?? 'cpu'}, kernels: ${engine}; ` +
     `Adam lr ${opts.lr}, batch ${opts.batchSize}, ${epochs} epoch(s) of ${steps} step(s)` +
     `${defaultRun ? ' (the default; --epochs 20 is the book\'s full recipe)' : ''}; seed ${seed}`);
   // The last thing before training: a Ctrl-C from here on is caught (see `CtrlC`).
@@ -215,7 +218,7 @@ function chartTexts(run: PreparedRun, result: TrainResult): { subtitle: string; 
 async function saveRun(run: PreparedRun, result: TrainResult, log: (line: string) => void): Promise<void> {
   const { opts, data, outDir, model } = run;
   const history: RunHistory = {
-    model: 'SimpleConvNet', config: run.config, seed: run.seed, kernels: opts.kernels, engine: run.engine,
+    model: 'SimpleConvNet', config: run.config, seed: run.seed, backend: opts.backend ?? 'cpu', kernels: opts.kernels, engine: run.engine,
     optimizer: { name: 'adam', learningRate: opts.lr }, batchSize: opts.batchSize,
     epochsRequested: run.epochs, stepsPerEpoch: opts.stepsPerEpoch ?? null,
     trainImages: data.train.n, testImages: data.test.n, evalSamples: opts.evalSamples, data: data.dir,

@@ -33,6 +33,11 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** Calls `harness[fn](...args)` in the session's page and returns its (JSON-serialisable) result. */
+export async function callOn<T>(s: BrowserSession, fn: string, ...args: unknown[]): Promise<T> {
+  return s.page.evaluate(([name, a]) => (globalThis as any).harness[name as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+}
+
 /** Launches Chromium, opens the harness page and waits until `harness` is ready. */
 export async function openSession(options: { webglVersion?: 1 | 2; forceF16?: boolean } = {}): Promise<BrowserSession> {
   const root = findRepoRoot(__dirname);

@@ -61,17 +61,17 @@ export function contextLost(): boolean {
 }
 
 /** mulberry32: small seeded generator so Node can name a case by its seed. */
-const rng = mulberry32;
+export const rng = mulberry32;
 
-function randomValues(n: number, next: () => number, integers = false): Float32Array {
+export function randomValues(n: number, next: () => number, integers = false): Float32Array {
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) v[i] = integers ? Math.round(next() * 6 - 3) : next() * 2 - 1;
   return v;
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+export const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-async function useImpl(impl: Impl): Promise<void> {
+export async function useImpl(impl: Impl): Promise<void> {
   const backend = impl.endsWith('GL') ? 'webgl' : 'cpu';
   if (tf.getBackend() !== backend) await tf.setBackend(backend);
   tfjsIm2col.unregisterIm2colKernels();
@@ -142,7 +142,7 @@ function relErr(a: Float32Array, b: Float32Array): { rel: number; abs: number; s
  * with each reference. `skip` names references whose semantics differ on
  * purpose for output i.
  */
-async function compareAll(names: string[], fn: () => any[], skip: (ref: Impl, i: number) => boolean = () => false):
+export async function compareAll(names: string[], fn: () => any[], skip: (ref: Impl, i: number) => boolean = () => false):
   Promise<Record<string, Comparison>> {
   const results = {} as Record<Impl, { values: Float32Array[] | null; error?: string }>;
   for (const impl of IMPLS) results[impl] = await runOn(impl, fn);
@@ -457,3 +457,6 @@ export async function simpleConvNetMnist(limit = 10000, batchSize = 1000): Promi
   tf.dispose([W1, ...Object.values(weights)]);
   return { correct, total, fusedMaxAbsDiff, ms };
 }
+
+// The depthwise convolution tests' page functions (test/webgl_depthwise.test.ts).
+export * from './depthwise_page';
