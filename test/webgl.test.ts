@@ -18,7 +18,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PoolCase } from './browser/page';
-import { padArb } from './helpers/cases';
+import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
 import { MAX_VARIANTS } from '../kernels/webgl/programs/variants';
 
@@ -86,9 +86,8 @@ const convCaseArb: fc.Arbitrary<ConvCase> = fc.constantFrom('NHWC' as const, 'NC
     pad: padArb(dataFormat, 2),
     dataFormat: fc.constant(dataFormat),
     dimRoundingMode: roundingArb,
-    activation: fc.constantFrom('linear' as const, 'relu' as const, 'prelu' as const, 'elu' as const,
-      'relu6' as const, 'leakyrelu' as const, 'sigmoid' as const),
-    bias: fc.constantFrom('none' as const, 'channel' as const, 'scalar' as const, 'full' as const),
+    activation: fusedActivationArb,
+    bias: fusedBiasArb,
     seed: fc.integer({ min: 1, max: 2 ** 30 }),
   }));
 

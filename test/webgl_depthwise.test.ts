@@ -15,7 +15,7 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type { Comparison } from './browser/page';
 import type { DepthwiseCase, HandOver, TimingCase, TimingRow } from './browser/depthwise_page';
-import { padArb } from './helpers/cases';
+import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
 
 const CASES = 32;
@@ -57,9 +57,8 @@ const caseArb: fc.Arbitrary<DepthwiseCase> = fc.record({
   dilations: fc.oneof(fc.constant([1, 1] as [number, number]), pair(2)),
   pad: padArb('NHWC', 2),
   dimRoundingMode: fc.constantFrom(undefined, 'floor' as const, 'round' as const, 'ceil' as const),
-  activation: fc.constantFrom('linear' as const, 'relu' as const, 'prelu' as const, 'elu' as const,
-    'relu6' as const, 'leakyrelu' as const, 'sigmoid' as const),
-  bias: fc.constantFrom('none' as const, 'channel' as const, 'scalar' as const, 'full' as const),
+  activation: fusedActivationArb,
+  bias: fusedBiasArb,
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
 });
 

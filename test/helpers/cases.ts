@@ -15,3 +15,10 @@ export function padArb(dataFormat: 'NHWC' | 'NCHW', maxPad: number): fc.Arbitrar
       : [[0, 0], [0, 0], [t, b], [l, r]])),
   );
 }
+
+/** Every activation of tfjs's fused kernels (the webgl sweeps' order: a fixed seed gives the same cases). */
+export const fusedActivationArb = fc.constantFrom('linear' as const, 'relu' as const, 'prelu' as const, 'elu' as const,
+  'relu6' as const, 'leakyrelu' as const, 'sigmoid' as const);
+
+/** A fused kernel's bias: none, one value per channel, a scalar, or the output's full shape. */
+export const fusedBiasArb = fc.constantFrom('none' as const, 'channel' as const, 'scalar' as const, 'full' as const);
