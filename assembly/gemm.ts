@@ -16,6 +16,9 @@
 //       for each MC-tall row block of A:  pack A[ic.., pc..] into MR-row panels
 //         for each NR panel, each MR panel: the MR×NR micro-kernel over kc
 // The micro-kernel keeps a 4×8 tile of C in eight f32x4 accumulators.
+// Two shortcuts skip the packing where it costs as much as the product: a
+// row-major A with k ≤ KC is read in place (microKernelDirect), and fewer than
+// MR rows go row by row straight through B (fewRows).
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -190,9 +193,7 @@ function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32,
 
 /**
  * The 4×8 micro-kernel: MR-row panel `ap` times NR-column panel `bp` over kc,
- * then the tile goes to C at `c` (row stride crs, col stride ccs, in floats):
- * added when `add`, written otherwise; only rows×cols of it when the tile
- * hangs over the edge of C.
+ * then the tile goes to C (see `storeTile`).
  */
 function microKernel(
   kc: i32, ap: usize, bp: usize, c: usize, crs: i32, ccs: i32,
@@ -232,6 +233,56 @@ function microKernel(
     pa += 16;
     pb += 32;
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, crs, ccs, rows, cols, add, tile);
+}
+
+/**
+ * The same 4×8 tile with A read in place instead of from a packed panel: the four
+ * rows of A start at `a`, `rowBytes` apart, each contiguous over kc (a row-major A
+ * with a single k slice, as in a 1×1 convolution, where packing would copy the
+ * whole input once more than the product reads it). Same order of operations as
+ * `microKernel`, so the results are the same floats.
+ */
+function microKernelDirect(
+  kc: i32, a: usize, rowBytes: usize, bp: usize, c: usize, crs: i32, ccs: i32,
+  cols: i32, add: bool, tile: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const r1 = rowBytes;
+  const r2 = rowBytes << 1;
+  const r3 = r1 + r2;
+  let pa = a;
+  let pb = bp;
+  const end = a + (<usize>kc << 2);
+  while (pa < end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa + r1);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa + r2);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa + r3);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    pa += 4;
+    pb += 32;
+  }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, crs, ccs, MR, cols, add, tile);
+}
+
+/**
+ * A finished 4×8 tile into C at `c` (row stride crs, col stride ccs, in floats):
+ * added when `add`, written otherwise; only rows×cols of it when the tile hangs
+ * over the edge of C (through the scratch `tile`).
+ */
+@inline function storeTile(
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  c: usize, crs: i32, ccs: i32, rows: i32, cols: i32, add: bool, tile: usize,
+): void {
   if (rows == MR && cols == NR && ccs == 1) {
     const rs = <usize>(<isize>crs << 2);
     let r = c;
@@ -276,6 +327,77 @@ function microKernel(
 }
 
 /**
+ * Fewer rows than a panel (m < MR: a batch-1 dense layer, LeNet's C5) with a
+ * row-major B and C: each row of C is A's row times B, read in place — packing
+ * would pad A to MR rows (MR× the work) and copy all of B for one use. k is
+ * taken in KC slices, each summed from zero and then added to C, the order of
+ * the packed path, so the floats are the same.
+ */
+function fewRows(
+  m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32,
+  c: usize, crs: i32, accumulate: bool,
+): void {
+  const aStep = <usize>(<isize>acs << 2);
+  const bStep = <usize>(<isize>brs << 2);
+  for (let i = 0; i < m; i++) {
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const add = accumulate || pc > 0;
+      const a0 = addr(a, i * ars + pc * acs);
+      const b0 = addr(b, pc * brs);
+      const ci = addr(c, i * crs);
+      let j = 0;
+      for (; j + 16 <= n; j += 16) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = a0;
+        let pb = b0 + (<usize>j << 2);
+        for (let p = 0; p < kc; p++) {
+          const x = v128.load32_splat(pa);
+          s0 = madd(x, v128.load(pb), s0);
+          s1 = madd(x, v128.load(pb, 16), s1);
+          s2 = madd(x, v128.load(pb, 32), s2);
+          s3 = madd(x, v128.load(pb, 48), s3);
+          pa += aStep;
+          pb += bStep;
+        }
+        const at = ci + (<usize>j << 2);
+        if (add) {
+          s0 = f32x4.add(v128.load(at), s0); s1 = f32x4.add(v128.load(at, 16), s1);
+          s2 = f32x4.add(v128.load(at, 32), s2); s3 = f32x4.add(v128.load(at, 48), s3);
+        }
+        v128.store(at, s0); v128.store(at, s1, 16); v128.store(at, s2, 32); v128.store(at, s3, 48);
+      }
+      for (; j + 4 <= n; j += 4) {
+        let s = f32x4.splat(0);
+        let pa = a0;
+        let pb = b0 + (<usize>j << 2);
+        for (let p = 0; p < kc; p++) {
+          s = madd(v128.load32_splat(pa), v128.load(pb), s);
+          pa += aStep;
+          pb += bStep;
+        }
+        const at = ci + (<usize>j << 2);
+        v128.store(at, add ? f32x4.add(v128.load(at), s) : s);
+      }
+      for (; j < n; j++) {
+        // The last columns one lane at a time, in the same order as a vector lane.
+        let s = f32x4.splat(0);
+        let pa = a0;
+        let pb = b0 + (<usize>j << 2);
+        for (let p = 0; p < kc; p++) {
+          s = madd(v128.load32_splat(pa), v128.load32_splat(pb), s);
+          pa += aStep;
+          pb += bStep;
+        }
+        const at = ci + (<usize>j << 2);
+        const v = f32x4.extract_lane(s, 0);
+        store<f32>(at, add ? load<f32>(at) + v : v);
+      }
+    }
+  }
+}
+
+/**
  * C = A·B (accumulate = 0) or C += A·B (accumulate = 1). Pointers are byte
  * addresses, strides are in floats; `work` is this call's scratch area of
  * WORK_FLOATS floats, 16-byte aligned. Requires m, n, k ≥ 1.
@@ -287,9 +409,16 @@ export function gemm(
   c: usize, crs: i32, ccs: i32,
   accumulate: i32, work: usize,
 ): void {
+  if (m < MR && bcs == 1 && ccs == 1) {
+    fewRows(m, n, k, a, ars, acs, b, brs, c, crs, accumulate != 0);
+    return;
+  }
   const packedA = work;
   const packedB = work + (<usize>(MC * KC) << 2);
   const tile = packedB + (<usize>(KC * NC) << 2);
+  // A row-major A and one k slice: full panels are read in place (microKernelDirect).
+  const direct = acs == 1 && k <= KC;
+  const rowBytes = <usize>(<isize>ars << 2);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -298,15 +427,21 @@ export function gemm(
       packB(b, brs, bcs, pc, kc, jc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA(a, ars, acs, ic, mc, pc, kc, packedA);
+        const full = direct ? mc - mc % MR : 0;
+        // Packed: the whole block, or in direct mode only the last, partial panel.
+        if (full < mc) packA(a, ars, acs, ic + full, mc - full, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bp = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
-            const ap = packedA + (<usize>(ir * kc) << 2);
-            microKernel(kc, ap, bp, addr(c, (ic + ir) * crs + (jc + jr) * ccs), crs, ccs,
-              rows, cols, add, tile);
+            const at = addr(c, (ic + ir) * crs + (jc + jr) * ccs);
+            if (ir < full) {
+              microKernelDirect(kc, addr(a, (ic + ir) * ars + pc), rowBytes, bp, at, crs, ccs, cols, add, tile);
+            } else {
+              const ap = packedA + (<usize>((ir - full) * kc) << 2);
+              microKernel(kc, ap, bp, at, crs, ccs, rows, cols, add, tile);
+            }
           }
         }
       }

@@ -98,10 +98,15 @@ const caseArb = fc.record({
   seed: fc.integer(),
 });
 
-/** Edge sizes: 1, odd, just over the micro-tile (4×8), over MC=192, KC=256 and NC=2048. */
+/**
+ * Edge sizes: 1, odd, just over the micro-tile (4×8), over MC=192, KC=256 and NC=2048; and the
+ * unpacked paths of the wasm kernel: fewer than 4 rows (a batch-1 dense layer, k over KC) and a
+ * row-major A read in place (k ≤ KC, with and without a partial last panel).
+ */
 const EDGE: Array<[number, number, number]> = [
   [1, 1, 1], [1, 9, 1], [5, 1, 3], [3, 7, 5], [4, 8, 16], [5, 9, 17], [13, 17, 300],
   [193, 10, 257], [197, 9, 300], [7, 2050, 20], [30, 9, 1030],
+  [1, 1000, 256], [2, 37, 600], [3, 21, 5], [196, 130, 128], [198, 19, 256],
 ];
 
 /** Shapes the 2-thread pools (minParallelFlops 0) split along m, along n (after the C orientation), and along k. */

@@ -8,13 +8,12 @@
  * strides, dilations, every pad kind, dimRoundingMode, activations and bias shapes; tf.grad through
  * depthwiseConv2d, fused depthwiseConv2d and separableConv2d; the calls handed to the builtin (same outcome);
  * bad input (KernelInputError naming the kernel); tensors and textures flat across calls.
- *
- * DEPTHWISE_TIMING=1 also times ours vs builtin webgl on MobileNet-like shapes and prints the table.
+ * (Timing: `npm run bench -- --backend webgl --case Depthwise`.)
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type { Comparison } from './browser/page';
-import type { DepthwiseCase, HandOver, TimingCase, TimingRow } from './browser/depthwise_page';
+import type { DepthwiseCase, HandOver } from './browser/depthwise_page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
 
@@ -149,29 +148,3 @@ test('no leaks: tensors, GPU bytes and textures flat across calls and tf.grad (I
   const report = await call<{ before: Record<string, number>; after: Record<string, number> }>('depthwiseLeakCheck', 4);
   expect(report.after).toEqual(report.before);
 }, 120_000);
-
-const TIMING_CASES: TimingCase[] = [
-  { name: '1x112x112x32 3x3 s1', xShape: [1, 112, 112, 32], filter: 3, stride: 1 },
-  { name: '1x56x56x128 3x3 s1', xShape: [1, 56, 56, 128], filter: 3, stride: 1 },
-  { name: '1x28x28x256 3x3 s2', xShape: [1, 28, 28, 256], filter: 3, stride: 2 },
-  { name: '8x14x14x512 3x3 s1', xShape: [8, 14, 14, 512], filter: 3, stride: 1 },
-  { name: '1x7x7x1024 3x3 s1', xShape: [1, 7, 7, 1024], filter: 3, stride: 1 },
-  // Beyond MobileNet v1: a 5×5 filter (MobileNet v3) and channel multiplier 2 (the unpacked programs).
-  { name: '1x28x28x128 5x5 s1', xShape: [1, 28, 28, 128], filter: 5, stride: 1 },
-  { name: '1x56x56x32 3x3 s1 multiplier 2', xShape: [1, 56, 56, 32], filter: 3, stride: 1, multiplier: 2 },
-  { name: '1x28x28x64 3x3 s2 multiplier 2', xShape: [1, 28, 28, 64], filter: 3, stride: 2, multiplier: 2 },
-];
-
-(process.env.DEPTHWISE_TIMING ? test : test.skip)('timing: ours vs builtin webgl on MobileNet-like shapes', async () => {
-  const samples = Number(process.env.DEPTHWISE_SAMPLES ?? 7);
-  const only = process.env.DEPTHWISE_KERNELS?.split(',');
-  const repeat = Number(process.env.DEPTHWISE_REPEAT ?? 3);
-  const pick = process.env.DEPTHWISE_CASES ? new RegExp(process.env.DEPTHWISE_CASES) : null;
-  const rows = await call<TimingRow[]>('timeDepthwise', TIMING_CASES.filter((c) => !pick || pick.test(c.name)), samples, repeat, ...(only ? [only] : []));
-  const lines = rows.map((r) => `| ${r.name} | ${r.kernel} | ${r.builtinMs.toFixed(2)} | ${r.oursMs.toFixed(2)} | ` +
-    `${(r.builtinMs / r.oursMs).toFixed(2)}× | ${r.builtinMinMs.toFixed(2)} | ${r.oursMinMs.toFixed(2)} | ` +
-    `${(r.builtinMinMs / r.oursMinMs).toFixed(2)}× | ${r.samples} | ${r.maxRelErr.toExponential(1)} |`);
-  console.log(['| shape | kernel | builtin median ms | ours median ms | ratio | builtin min ms | ours min ms | ratio (min) | samples | max rel err |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...lines].join('\n'));
-  for (const r of rows) expect(r.maxRelErr).toBeLessThan(TOLERANCE);
-}, 900_000);

@@ -18,6 +18,8 @@ interface ConvLayer {
   pad?: Pad;
   dilation?: number;
   dataFormat?: 'NHWC' | 'NCHW';
+  /** A depthwise convolution: `outChannels` is then the channel multiplier. */
+  depthwise?: boolean;
 }
 
 interface PoolLayer {
@@ -33,6 +35,7 @@ type Layer = ({ type: 'conv' } & ConvLayer) | ({ type: 'pool' } & PoolLayer);
 
 const OP_SHORT: Record<Op, string> = {
   Conv2D: 'forward', Conv2DBackpropInput: 'dx', Conv2DBackpropFilter: 'dW',
+  DepthwiseConv2dNative: 'forward', DepthwiseConv2dNativeBackpropInput: 'dx', DepthwiseConv2dNativeBackpropFilter: 'dW',
   MaxPool: 'forward', MaxPoolGrad: 'backward', AvgPool: 'forward', AvgPoolGrad: 'backward', TrainStep: 'step',
   NetForward: 'forward', NetTrain: 'train',
 };
@@ -51,23 +54,27 @@ function convCases(net: string, batch: number, l: ConvLayer, ops: Op[], target?:
   const stride = l.stride ?? 1;
   const dilation = l.dilation ?? 1;
   const pad = l.pad ?? 'valid';
-  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, pad as 'same', undefined, false,
+  const depthwise = l.depthwise === true;
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, pad as 'same', undefined, depthwise,
     dataFormat === 'NHWC' ? 'channelsLast' : 'channelsFirst');
   const params: ConvParams = {
     kind: 'conv', xShape, filterShape, strides: [stride, stride], dilations: [dilation, dilation], pad, dataFormat,
-    outShape: info.outShape as [number, number, number, number],
+    outShape: info.outShape as [number, number, number, number], depthwise: depthwise || undefined,
   };
-  const flops = 2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels;
+  // Each output value sums filterH·filterW·(inChannels, or 1 when depthwise) products.
+  const depth = depthwise ? 1 : info.inChannels;
+  const flops = 2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * depth;
   // Multiply-adds whose input pixel lies inside the image (padding taps cost the builtins little).
   const rowTaps = inBoundsTaps(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
   const colTaps = inBoundsTaps(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
-  const effectiveWork = 2 * info.batchSize * rowTaps * colTaps * info.outChannels * info.inChannels;
+  const effectiveWork = 2 * info.batchSize * rowTaps * colTaps * info.outChannels * depth;
   const padText = typeof pad === 'number' ? `pad ${pad}` : pad;
-  const detail = `${xShape.join('×')} ${dataFormat} * ${l.filter.join('×')}×${c}→${l.outChannels}, stride ${stride}` +
+  const what = depthwise ? `depthwise ${l.filter.join('×')}×${c}, multiplier ${l.outChannels}` : `${l.filter.join('×')}×${c}→${l.outChannels}`;
+  const detail = `${xShape.join('×')} ${dataFormat} * ${what}, stride ${stride}` +
     `${dilation > 1 ? `, dilation ${dilation}` : ''}, ${padText} → ${info.outShape.join('×')}`;
   // tfjs's gradients of a dilated convolution are not defined (its backprop kernels take no dilations).
-  const wanted = dilation > 1 ? ops.filter((op) => op === 'Conv2D') : ops;
-  const probeLayers = flops > PROBE_ABOVE_FLOPS && !isProbe
+  const wanted = dilation > 1 ? ops.filter((op) => op === 'Conv2D' || op === 'DepthwiseConv2dNative') : ops;
+  const probeLayers = flops > PROBE_ABOVE_FLOPS && !isProbe && !depthwise
     ? [probeGeometry(l, info.outHeight, info.outWidth, 1), probeGeometry(l, info.outHeight, info.outWidth, 2)] : undefined;
   return wanted.map((op) => ({
     id: `${net}/b${batch}/${l.name}/${OP_SHORT[op]}`, net, layer: l.name, batch, op, detail, work: flops, effectiveWork, isFlops: true,
@@ -142,9 +149,11 @@ function poolCases(net: string, batch: number, l: PoolLayer): CaseSpec[] {
 }
 
 const ALL_CONV_OPS: Op[] = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+const DEPTHWISE_OPS: Op[] = ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
 
 function netCases(net: string, batch: number, layers: Layer[], target?: Partial<Record<Op, number>>): CaseSpec[] {
-  return layers.flatMap((l) => (l.type === 'conv' ? convCases(net, batch, l, ALL_CONV_OPS, target) : poolCases(net, batch, l)));
+  return layers.flatMap((l) => (l.type === 'conv'
+    ? convCases(net, batch, l, l.depthwise ? DEPTHWISE_OPS : ALL_CONV_OPS, target) : poolCases(net, batch, l)));
 }
 
 /** SimpleConvNet (chapter 7): conv 30@5×5 on 1×28×28, relu, maxpool 2×2/2, affine 100, affine 10. */
@@ -189,6 +198,23 @@ const ALEXNET: Layer[] = [
   { type: 'conv', name: 'conv4', in: [13, 13, 384], filter: [3, 3], outChannels: 384, pad: 1 },
   { type: 'conv', name: 'conv5', in: [13, 13, 384], filter: [3, 3], outChannels: 256, pad: 1 },
   { type: 'pool', name: 'pool5', in: [13, 13, 256], size: 3, stride: 2, kind: 'max' },
+];
+
+/**
+ * MobileNet v1 (α 1.0, 224×224) depthwise layers (3×3, 'same'), named by their input; then a 5×5
+ * filter (MobileNet v3) and channel multiplier 2.
+ */
+const DEPTHWISE: Layer[] = [
+  { type: 'conv', name: '112x112x32', in: [112, 112, 32], filter: [3, 3], outChannels: 1, pad: 'same', depthwise: true },
+  { type: 'conv', name: '112x112x64-s2', in: [112, 112, 64], filter: [3, 3], outChannels: 1, stride: 2, pad: 'same', depthwise: true },
+  { type: 'conv', name: '56x56x128', in: [56, 56, 128], filter: [3, 3], outChannels: 1, pad: 'same', depthwise: true },
+  { type: 'conv', name: '28x28x256-s2', in: [28, 28, 256], filter: [3, 3], outChannels: 1, stride: 2, pad: 'same', depthwise: true },
+  { type: 'conv', name: '14x14x512', in: [14, 14, 512], filter: [3, 3], outChannels: 1, pad: 'same', depthwise: true },
+  { type: 'conv', name: '7x7x1024', in: [7, 7, 1024], filter: [3, 3], outChannels: 1, pad: 'same', depthwise: true },
+];
+const DEPTHWISE_ODD: Layer[] = [
+  { type: 'conv', name: '28x28x128-5x5', in: [28, 28, 128], filter: [5, 5], outChannels: 1, pad: 'same', depthwise: true },
+  { type: 'conv', name: '56x56x32-mult2', in: [56, 56, 32], filter: [3, 3], outChannels: 2, pad: 'same', depthwise: true },
 ];
 
 /** Shapes off the chapter's beaten path. */
@@ -279,6 +305,8 @@ export function fullCases(): CaseSpec[] {
     ...[1, 8].flatMap((b) => netCases('LeNet', b, LENET)),
     ...[1, 8].flatMap((b) => netCases('AlexNet', b, ALEXNET)),
     ...ODD.flatMap(({ batch, layer }) => netCases('odd', batch, [layer])),
+    ...[1, 8].flatMap((b) => netCases('Depthwise', b, DEPTHWISE)),
+    ...netCases('Depthwise', 1, DEPTHWISE_ODD),
     trainCase(100),
     ...networkCases(),
   ];

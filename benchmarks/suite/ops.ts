@@ -50,6 +50,17 @@ function convRunner(tf: TF, spec: CaseSpec, p: ConvParams): Runner {
     case 'Conv2DBackpropFilter':
       run = () => engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: p.filterShape }) as Tensor;
       break;
+    case 'DepthwiseConv2dNative':
+      run = () => engine.runKernel('DepthwiseConv2dNative', { x, filter }, { ...attrs, dilations: p.dilations }) as Tensor;
+      break;
+    case 'DepthwiseConv2dNativeBackpropInput':
+      run = () => engine.runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter },
+        { ...attrs, dilations: p.dilations, inputShape: p.xShape }) as Tensor;
+      break;
+    case 'DepthwiseConv2dNativeBackpropFilter':
+      run = () => engine.runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+        { ...attrs, dilations: p.dilations, filterShape: p.filterShape }) as Tensor;
+      break;
     default:
       throw new Error(`convolution case ${spec.id} has op ${spec.op}`);
   }

@@ -5,6 +5,7 @@
 
 export type Op =
   | 'Conv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter'
+  | 'DepthwiseConv2dNative' | 'DepthwiseConv2dNativeBackpropInput' | 'DepthwiseConv2dNativeBackpropFilter'
   | 'MaxPool' | 'MaxPoolGrad' | 'AvgPool' | 'AvgPoolGrad'
   | 'TrainStep'
   /** A whole tfjs-layers network: `model.predict` (NetForward) or one SGD step (NetTrain). */
@@ -16,8 +17,10 @@ export interface ConvParams {
   kind: 'conv';
   /** NHWC or NCHW, as `dataFormat` says. */
   xShape: [number, number, number, number];
-  /** [filterH, filterW, inChannels, outChannels]. */
+  /** [filterH, filterW, inChannels, outChannels], or for a depthwise convolution [filterH, filterW, inChannels, multiplier]. */
   filterShape: [number, number, number, number];
+  /** A depthwise convolution (DepthwiseConv2dNative and its gradients). */
+  depthwise?: boolean;
   strides: [number, number];
   dilations: [number, number];
   pad: Pad;

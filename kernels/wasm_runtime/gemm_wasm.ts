@@ -32,8 +32,9 @@ const moduleCache = new Map<string, WebAssembly.Module>();
 /**
  * The compiled module for a variant, or null where the runtime rejects it (no SIMD, no relaxed SIMD).
  * Only successes are cached: a rejection is re-checked next time (validating ~2.5 KB is cheap), so
- * enabling a V8 feature flag at run time takes effect. The modules stay under the 4 KB that browsers
- * allow for synchronous compilation on the main thread.
+ * enabling a V8 feature flag at run time takes effect. The modules (about 5 KB) are compiled
+ * synchronously, which Chromium allows on the main thread up to 8 MB (before about version 115 only
+ * up to 4 KB: there this returns null and the scalar engine runs).
  */
 export function wasmModule(variant: WasmVariant, shared: boolean): WebAssembly.Module | null {
   const key = `${variant}/${shared}`;
