@@ -11,6 +11,8 @@ import { builtinAndOurs, randomValues, relativeError, tf } from './helpers/tf';
 import { Pad, padArb } from './helpers/cases';
 import { KernelInputError, registerIm2colKernels } from '../src';
 import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/wasm_runtime/vector';
+import { selectBestGemmEngine, useGemmEngine } from '../kernels/wasm_runtime/engines';
+import type { ThreadedEngine } from '../kernels/wasm_runtime/gemm_threads';
 
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Pair = [number, number];
@@ -249,6 +251,53 @@ describe('the WebAssembly SIMD kernels and the JavaScript fallback', () => {
       tf.dispose([x, w, dy, bias]);
       expect(fromJs).toEqual(fromSimd);
     }), { numRuns: 100, seed: SEED });
+  });
+});
+
+describe('calls split across the worker pool (forward by image, or by output rows at batch 1; dx by image)', () => {
+  afterAll(() => {
+    selectBestGemmEngine();
+  });
+
+  // Each is above the pool's 2 MFLOP threshold; slices with top padding, with none, with a 5×5 dilated window, a
+  // channel multiplier, stride 2 and an explicit pad whose last rows lie in the bottom padding.
+  const cases: Array<{ name: string; x: [number, number, number, number]; f: [number, number, number, number]; s: number; d: number; pad: Pad }> = [
+    { name: '1×64×64×32 3×3 same', x: [1, 64, 64, 32], f: [3, 3, 32, 1], s: 1, d: 1, pad: 'same' },
+    { name: '1×131×126×16 3×3 s2 same, multiplier 2', x: [1, 131, 126, 16], f: [3, 3, 16, 2], s: 2, d: 1, pad: 'same' },
+    { name: '1×64×56×24 5×5 dilation 2 valid', x: [1, 64, 56, 24], f: [5, 5, 24, 1], s: 1, d: 2, pad: 'valid' },
+    { name: '1×70×70×32 3×3 pad 3', x: [1, 70, 70, 32], f: [3, 3, 32, 1], s: 1, d: 1, pad: 3 },
+    { name: '3×40×40×32 3×3 same (by image)', x: [3, 40, 40, 32], f: [3, 3, 32, 1], s: 1, d: 1, pad: 'same' },
+  ];
+
+  it.each(cases)('$name: the builtin\'s values, and the same floats as one thread', ({ x: xs, f: fs, s, d, pad }) => {
+    const x = tensor(xs, 11);
+    const w = tensor(fs, 12);
+    const bias = tensor([fs[2] * fs[3]], 13);
+    const attrs = { strides: s, pad, dilations: d, dimRoundingMode: undefined, activation: 'relu6' } as unknown as tf.NamedAttrMap;
+    const info = backend_util.computeConv2DInfo(xs, fs, s, d, pad, undefined, true);
+    const dy = tensor(info.outShape, 14);
+    const calls = () => [
+      tf.engine().runKernel('DepthwiseConv2dNative', { x, filter: w }, attrs) as tf.Tensor,
+      tf.engine().runKernel('FusedDepthwiseConv2D', { x, filter: w, bias }, attrs) as tf.Tensor,
+      // tfjs's gradient kernels take no dilations (the dilated case is checked against float64 below).
+      ...(d === 1 ? [tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xs }) as tf.Tensor] : []),
+    ];
+    const values = (ts: tf.Tensor[]) => ts.map((t) => {
+      const v = t.dataSync() as Float32Array;
+      t.dispose();
+      return v;
+    });
+    const builtin = values(calls());
+    const pool = useGemmEngine('wasm-threads', { threads: 2, relaxed: false }) as ThreadedEngine;
+    expect(pool.liveWorkers()).toBe(0);
+    const threaded = withOurs(() => values(calls()));
+    // The workers start at the first parallel call: this one.
+    expect(pool.liveWorkers()).toBe(1);
+    useGemmEngine('wasm-simd');
+    const single = withOurs(() => values(calls()));
+    tf.dispose([x, w, bias, dy]);
+    builtin.forEach((b, i) => expectClose('split across threads', threaded[i], b));
+    threaded.forEach((t, i) => expect(Object.is(relativeError(t, single[i]), 0) && t.every((v, j) => Object.is(v, single[i][j]))).toBe(true));
   });
 });
 

@@ -13,7 +13,8 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { inResidentMemory } from '../kernels/wasm_runtime/linear_memory';
 import { useGemmEngine } from '../kernels/wasm_runtime/engines';
-import { setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/wasm_runtime/vector';
+import type { ThreadedEngine } from '../kernels/wasm_runtime/gemm_threads';
+import { PARALLEL_ELEMENTS, setWasmVectorKernels, wasmVectorKernelsActive } from '../kernels/wasm_runtime/vector';
 import { MIN_RESIDENT_FLOATS, registerIm2colKernels, Registration, residentOutputStats } from '../src';
 import { mulberry32 } from '../src/random';
 import { tf } from './helpers/tf';
@@ -342,6 +343,33 @@ describe('bit-identical to the builtins', () => {
     compare([big], (t) => tf.greaterEqual(t, tf.scalar(0)), 'greaterEqual big, scalar');
     compare([big], (t) => tf.lessEqual(t, tf.scalar(6)), 'lessEqual big, scalar');
     big.dispose();
+  });
+});
+
+describe('large tensors split across the worker pool', () => {
+  afterAll(() => {
+    useGemmEngine('wasm-simd');
+  });
+
+  test('Relu, Relu6, ClipByValue and FusedBatchNorm stay bit-identical, odd lengths included', () => {
+    const pool = useGemmEngine('wasm-threads', { threads: 2, relaxed: false }) as ThreadedEngine;
+    expect(pool.liveWorkers()).toBe(0);
+    // Above the thresholds (PARALLEL_ELEMENTS, a quarter of it for batch norm); one length not a multiple of 4.
+    const shapes = [[1, 64, 64, 33], [3, 71, 73, 9]];
+    expect(sizeOf(shapes[0])).toBeGreaterThan(PARALLEL_ELEMENTS);
+    for (const [i, shape] of shapes.entries()) {
+      const x = tensor(shape, 40 + i);
+      const c = shape[3];
+      const [m, s, o] = [41, 42, 43].map((seed) => tensor([c], seed + i));
+      const v = tf.abs(tensor([c], 44 + i));
+      compare([x], (t) => tf.relu(t), `relu [${shape}]`);
+      // The workers start at the first split call: this one.
+      expect(pool.liveWorkers()).toBe(1);
+      compare([x], (t) => tf.relu6(t), `relu6 [${shape}]`);
+      compare([x], (t) => tf.clipByValue(t, -1 / 3, 2.5), `clip [${shape}]`);
+      compare([x], (t) => tf.batchNorm(t, m, v, o, s, 1e-3), `batchNorm [${shape}]`);
+      tf.dispose([x, m, s, o, v]);
+    }
   });
 });
 

@@ -16,8 +16,9 @@
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { Staged, WasmEngine, WasmGemm, WasmVariant, wasmModule } from './gemm_wasm';
-import { nodeBuiltin } from './module';
-import { ARGS, DONE, OP, OP_EXIT, OP_GEMM, READY, SEQ, SLOT_INTS, STATUS, WORKER_SOURCE } from './worker_source';
+import { compileBase64Module, nodeBuiltin } from './module';
+import { vectorSimdSharedWasm } from './vector_binary';
+import { ARGC, ARGS, DONE, MAX_ARGS, OP, OP_EXIT, OP_GEMM, READY, SEQ, SLOT_INTS, STATUS, WORKER_SOURCE } from './worker_source';
 
 /** Below this many floating-point operations a call runs on the main thread alone. */
 export const MIN_PARALLEL_FLOPS = 1 << 21;
@@ -54,9 +55,20 @@ interface Part {
   accumulate: boolean;
 }
 
+/** One thread's share of a parallel call: a worker operation (worker_source.ts) and its arguments. */
+export interface ThreadJob {
+  op: number;
+  args: number[];
+}
+
 export interface ThreadedEngine extends WasmEngine {
   readonly threads: number;
   readonly variant: WasmVariant;
+  /**
+   * Runs jobs[0] on this thread through `here` and the others on the workers (any a worker cannot
+   * take, here too, after it), and returns when all are done. The jobs work on this engine's memory.
+   */
+  parallel(jobs: ThreadJob[], here: (job: ThreadJob) => void): void;
   /** Stops the workers; the engine must not be used afterwards. Resolves when they have exited. */
   close(): Promise<void>;
   /** Number of workers started and not failed (threads − 1 when all are up). */
@@ -86,6 +98,7 @@ interface Crew {
 class GemmPool {
   readonly wasm: WasmGemm;
   private readonly module: WebAssembly.Module;
+  private readonly vectorModule: WebAssembly.Module;
   private readonly wt: typeof import('node:worker_threads');
   /** The running workers; null until the first parallel call, and again after an idle period. */
   private crew: Crew | null = null;
@@ -95,11 +108,13 @@ class GemmPool {
 
   constructor(readonly variant: WasmVariant, readonly threads: number, readonly minParallelFlops: number) {
     const module = wasmModule(variant, true);
+    const vectorModule = compileBase64Module(vectorSimdSharedWasm);
     const wt = nodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
-    if (module === null || wt === null || typeof SharedArrayBuffer === 'undefined') {
+    if (module === null || vectorModule === null || wt === null || typeof SharedArrayBuffer === 'undefined') {
       throw new Error(`tfjs-im2col gemm: the threaded engine needs Node worker_threads, SharedArrayBuffer and WebAssembly ${variant === 'simd' ? 'SIMD' : 'relaxed SIMD'}`);
     }
     this.module = module;
+    this.vectorModule = vectorModule;
     this.wt = wt;
     this.wasm = new WasmGemm(module, true, threads);
   }
@@ -111,7 +126,7 @@ class GemmPool {
     for (let w = 0; w < this.threads - 1; w++) {
       const worker = new this.wt.Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: this.module, memory: this.wasm.memory, control: control.buffer, slot: w },
+        workerData: { module: this.module, vectorModule: this.vectorModule, memory: this.wasm.memory, control: control.buffer, slot: w },
       });
       worker.unref();
       // Failures are reported through the control block; an 'error' event must not crash the process.
@@ -220,24 +235,34 @@ class GemmPool {
   }
 
   private runParts(parts: Part[]): void {
+    const jobs = parts.map((p, t) => ({
+      op: OP_GEMM,
+      args: [p.m, p.n, p.k, p.a.ptr, p.a.rs, p.a.cs, p.b.ptr, p.b.rs, p.b.cs, p.c.ptr, p.c.rs, p.c.cs, p.accumulate ? 1 : 0, this.wasm.workPtr(t)],
+    }));
+    this.parallel(jobs, ({ args }) => this.wasm.exports.gemm(...(args as Parameters<WasmGemm['exports']['gemm']>)));
+  }
+
+  parallel(jobs: ThreadJob[], here: (job: ThreadJob) => void): void {
+    if (this.closed) throw new Error('tfjs-im2col gemm: the threaded engine has been closed');
     if (this.crew === null) this.crew = this.start();
     this.touch();
     const crew = this.crew;
     const ctrl = crew.control;
+    const argv = new Float64Array(ctrl.buffer);
     const posted: Array<{ w: number; seq: number }> = [];
-    const here: Array<{ part: Part; t: number }> = [{ part: parts[0], t: 0 }];
-    for (let t = 1; t < parts.length; t++) {
+    const local: ThreadJob[] = [jobs[0]];
+    for (let t = 1; t < jobs.length; t++) {
       const w = t - 1;
-      if (!GemmPool.ready(crew, w)) {
-        here.push({ part: parts[t], t: 0 });
+      const job = jobs[t];
+      if (job.args.length > MAX_ARGS) throw new Error(`tfjs-im2col threads: a job has ${job.args.length} arguments, at most ${MAX_ARGS} fit`);
+      if (w >= crew.workers.length || !GemmPool.ready(crew, w)) {
+        local.push(job);
         continue;
       }
-      const p = parts[t];
       const slot = w * SLOT_INTS;
-      const args = [p.m, p.n, p.k, p.a.ptr, p.a.rs, p.a.cs, p.b.ptr, p.b.rs, p.b.cs, p.c.ptr, p.c.rs, p.c.cs,
-        p.accumulate ? 1 : 0, this.wasm.workPtr(t)];
-      for (let i = 0; i < args.length; i++) ctrl[slot + ARGS + i] = args[i] | 0;
-      ctrl[slot + OP] = OP_GEMM;
+      argv.set(job.args, (slot + ARGS) / 2);
+      ctrl[slot + ARGC] = job.args.length;
+      ctrl[slot + OP] = job.op;
       ctrl[slot + STATUS] = 0;
       const seq = (Atomics.load(ctrl, slot + SEQ) + 1) | 0;
       Atomics.store(ctrl, slot + SEQ, seq);
@@ -245,9 +270,9 @@ class GemmPool {
       posted.push({ w, seq });
     }
     let failure: unknown = null;
-    for (const { part: p, t } of here) {
+    for (const job of local) {
       try {
-        this.wasm.computeHere(t, p.m, p.n, p.k, p.a, p.b, p.c, p.accumulate);
+        here(job);
       } catch (e) {
         failure = failure ?? e;
       }
@@ -309,6 +334,7 @@ export function createThreadedEngine(
     variant,
     gemm: (m, n, k, a, b, c, accumulate) => pool.wasm.run(m, n, k, a, b, c, accumulate, compute),
     linearMemory: pool.wasm.mem,
+    parallel: (jobs, here) => pool.parallel(jobs, here),
     close: () => pool.close(),
     liveWorkers: () => pool.liveWorkers(),
   };

@@ -13,7 +13,9 @@
  * off, these functions return null/false and the callers run their
  * JavaScript loops, which give the same values.
  */
-import { gemmLinearMemory } from './engines';
+import { gemmLinearMemory, getGemmEngine } from './engines';
+import { MIN_PARALLEL_FLOPS, type ThreadedEngine } from './gemm_threads';
+import { OP_VECTOR, VECTOR_FUNCTIONS, VectorFunction } from './worker_source';
 import { LinearMemory } from './linear_memory';
 import { compileBase64Module } from './module';
 import { vectorSimdSharedWasm, vectorSimdWasm } from './vector_binary';
@@ -175,9 +177,16 @@ export function wasmUnary(
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const py = t.mem.place(y, false);
-  if (op === 'step') t.run.step(px, py, x.length, alpha);
-  else if (op === 'clip') t.run.clip(px, py, x.length, alpha, beta);
-  else t.run[op](px, py, x.length);
+  if (op === 'step') {
+    t.run.step(px, py, x.length, alpha);
+  } else if (op === 'sqrt') {
+    t.run.sqrt(px, py, x.length);
+  } else {
+    // Consecutive runs of elements, one per thread on a large tensor.
+    const pool = threadPool(x.length, PARALLEL_ELEMENTS);
+    runShares(pool, t, op, spans(x.length, pool?.threads ?? 1, 4).map(([a, b]) =>
+      (op === 'clip' ? [px + 4 * a, py + 4 * a, b - a, alpha, beta] : [px + 4 * a, py + 4 * a, b - a])));
+  }
   t.mem.copyOut(y, py);
   return true;
 }
@@ -196,7 +205,10 @@ export function wasmBatchNorm(
   const po = t.mem.place(out, false);
   // Each parameter vector as the bytes of its doubles.
   const [pm, ps, pof, pd] = [mean, scale, offset, den].map((p) => t.mem.place(new Float32Array(p.buffer, p.byteOffset, 2 * C), true));
-  t.run.batchNorm(px, po, x.length / C, C, pm, ps, pof, pd);
+  const rows = x.length / C;
+  const pool = threadPool(x.length, PARALLEL_ELEMENTS / 4);
+  runShares(pool, t, 'batchNorm', spans(rows, pool?.threads ?? 1).map(([a, b]) =>
+    [px + 4 * a * C, po + 4 * a * C, b - a, C, pm, ps, pof, pd]));
   t.mem.copyOut(out, po);
   return true;
 }
@@ -253,31 +265,128 @@ function depthwiseForwardScratch(g: DepthwiseGeometry): number {
 export function depthwiseConvWasm(
   x: Float32Array, filter: Float32Array, y: Float32Array, geometry: DepthwiseGeometry, bias: Float32Array | null, act: number,
 ): boolean {
-  const scratch = depthwiseForwardScratch(geometry);
-  const t = target(bias ? [x, filter, y, bias] : [x, filter, y], scratch);
+  const pool = threadPool(depthwiseMacs(geometry));
+  const shares = splitDepthwise(geometry, pool?.threads ?? 1);
+  const scratch = shares.map((sh) => depthwiseForwardScratch(sh.geometry));
+  const t = target(bias ? [x, filter, y, bias] : [x, filter, y], scratch.reduce((a, b) => a + b, 0));
   if (t === null) return false;
   const px = t.mem.place(x, true);
   const pw = t.mem.place(filter, true);
   const pb = bias ? t.mem.place(bias, true) : 0;
   const py = t.mem.place(y, false);
-  const ps = scratch > 0 ? t.mem.alloc(scratch) * 4 : 0;
-  t.run.depthwiseConv(px, pw, py, ps, bias ? 1 : 0, pb, act, ...geometry);
+  runShares(pool, t, 'depthwiseConv', shares.map((sh, i) =>
+    [px + 4 * sh.xAt, pw, py + 4 * sh.yAt, scratch[i] > 0 ? t.mem.alloc(scratch[i]) * 4 : 0, bias ? 1 : 0, pb, act, ...sh.geometry]));
   t.mem.copyOut(y, py);
   return true;
 }
 
+/**
+ * Calls `fn` of the vector module once per argument list: on the pool (the first list on this
+ * thread) where it runs on this memory, else one after another here.
+ */
+function runShares(pool: ThreadedEngine | null, t: Target, fn: VectorFunction, argLists: number[][]): void {
+  const call = t.run[fn] as (...args: number[]) => void;
+  if (pool && argLists.length > 1 && pool.linearMemory === t.mem) {
+    const op = OP_VECTOR + VECTOR_FUNCTIONS.indexOf(fn);
+    pool.parallel(argLists.map((args) => ({ op, args })), ({ args }) => call(...args));
+  } else {
+    for (const args of argLists) call(...args);
+  }
+}
+
+/** Multiply-adds of a depthwise call. */
+function depthwiseMacs(g: DepthwiseGeometry): number {
+  const [batch, , , inC, mult, outH, outW, filterH, filterW] = g;
+  return batch * outH * outW * inC * mult * filterH * filterW;
+}
+
+/**
+ * Elements of a relu, relu6 or clip pass from which it is split across the worker pool (a quarter of
+ * that for batch normalisation, which divides in float64).
+ */
+export const PARALLEL_ELEMENTS = 1 << 17;
+
+/**
+ * The GEMM engine's worker pool when it has one and a call of `work` (multiply-adds, or elements
+ * with a `minWork`) is worth splitting, else null.
+ */
+function threadPool(work: number, minWork = MIN_PARALLEL_FLOPS / 2): ThreadedEngine | null {
+  const engine = getGemmEngine() as Partial<ThreadedEngine>;
+  if (typeof engine.parallel !== 'function' || !(engine.threads! > 1) || work < minWork) return null;
+  return engine as ThreadedEngine;
+}
+
+/** One share of a split depthwise call: its geometry, and where its input and output start (floats into x and y). */
+export interface DepthwiseShare {
+  geometry: DepthwiseGeometry;
+  xAt: number;
+  yAt: number;
+}
+
+/**
+ * Splits a depthwise call into `parts` independent calls: by image when there are at least `parts`
+ * images, else (forward only, `byRows`) by output rows. Output rows [o0, o1) are the convolution of the input from row
+ * r0 = max(0, o0·strideH − padTop), cropped to the last row their windows reach, with what is left of
+ * the top padding; every output value is made of the same products in the same order as in the whole
+ * call. The whole call (one share) where a slice would start below the input.
+ */
+export function splitDepthwise(g: DepthwiseGeometry, parts: number, byRows = true): DepthwiseShare[] {
+  const [batch, inH, inW, inC, mult, outH, outW, filterH, , strideH, , dilationH, , padTop] = g;
+  const whole = [{ geometry: g, xAt: 0, yAt: 0 }];
+  if (parts <= 1) return whole;
+  const imageIn = inH * inW * inC;
+  const imageOut = outH * outW * inC * mult;
+  if (batch >= parts) {
+    return spans(batch, parts).map(([b0, b1]) => ({
+      geometry: [b1 - b0, ...g.slice(1)] as DepthwiseGeometry, xAt: b0 * imageIn, yAt: b0 * imageOut,
+    }));
+  }
+  if (!byRows) return whole;
+  const shares: DepthwiseShare[] = [];
+  for (let b = 0; b < batch; b++) {
+    for (const [o0, o1] of spans(outH, Math.ceil(parts / batch))) {
+      const top = o0 * strideH - padTop;
+      const r0 = Math.max(0, top);
+      const rows = Math.min(inH, (o1 - 1) * strideH - padTop + (filterH - 1) * dilationH + 1) - r0;
+      if (r0 >= inH || rows < 1) return whole;
+      const geometry = [...g] as DepthwiseGeometry;
+      geometry[0] = 1;
+      geometry[1] = rows;
+      geometry[5] = o1 - o0;
+      geometry[13] = r0 - top;
+      shares.push({ geometry, xAt: b * imageIn + r0 * inW * inC, yAt: b * imageOut + o0 * outW * inC * mult });
+    }
+  }
+  return shares;
+}
+
+/** [0, total) in `parts` nearly equal consecutive ranges, inner bounds multiples of `unit` (fewer ranges when total is small). */
+function spans(total: number, parts: number, unit = 1): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let a = 0;
+  for (let i = 1; i <= parts && a < total; i++) {
+    const b = i === parts ? total : Math.min(total, Math.round((i * total) / parts / unit) * unit);
+    if (b > a) out.push([a, b]);
+    a = Math.max(a, b);
+  }
+  return out;
+}
+
 /** dx = the depthwise convolution's input gradient (see kernels/core/depthwise.ts); false when the caller must use its JavaScript loops. */
 export function depthwiseInputGradWasm(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: DepthwiseGeometry): boolean {
+  const pool = threadPool(depthwiseMacs(geometry));
+  // Split by image only: each image's dx is a sum over its own dy.
+  const shares = splitDepthwise(geometry, pool?.threads ?? 1, false);
   // Or room for the rotated filter and a row of zeros of dy (see depthwiseInputGrad in assembly/depthwise.ts).
   const [, , , inC, mult, , outW, filterH, filterW] = geometry;
-  const scratch = Math.max(depthwiseScratch(geometry), filterH * filterW * inC * mult + 4 + outW * inC * mult);
-  const t = target([dy, filter, dx], scratch);
+  const scratch = shares.map((sh) => Math.max(depthwiseScratch(sh.geometry), filterH * filterW * inC * mult + 4 + outW * inC * mult));
+  const t = target([dy, filter, dx], scratch.reduce((a, b) => a + b, 0));
   if (t === null) return false;
   const pdy = t.mem.place(dy, true);
   const pw = t.mem.place(filter, true);
   const pdx = t.mem.place(dx, false);
-  const ps = scratch > 0 ? t.mem.alloc(scratch) * 4 : 0;
-  t.run.depthwiseInputGrad(pdy, pw, pdx, ps, ...geometry);
+  runShares(pool, t, 'depthwiseInputGrad', shares.map((sh, i) =>
+    [pdy + 4 * sh.yAt, pw, pdx + 4 * sh.xAt, t.mem.alloc(scratch[i]) * 4, ...sh.geometry]));
   t.mem.copyOut(dx, pdx);
   return true;
 }

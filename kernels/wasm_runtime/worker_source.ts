@@ -5,23 +5,34 @@
  * sources, the esbuild bundles in dist/ and under coverage instrumentation,
  * with no separate file to locate at run time.
  *
- * Protocol (Int32Array over a SharedArrayBuffer, one SLOT_INTS slot per worker):
+ * Protocol (a SharedArrayBuffer, one slot of SLOT_INTS ints per worker):
  *   SEQ     the main thread bumps it to post a job (then Atomics.notify)
  *   DONE    the worker sets it to the job's SEQ when finished (then notify)
  *   STATUS  0 after a good job, 1 when the kernel threw (the message is lost)
- *   READY   1 once the module is instantiated, 2 if instantiation failed
- *   OP      0 = gemm with ARGS (14 ints), 1 = exit
+ *   READY   1 once the modules are instantiated, 2 if instantiation failed
+ *   OP      OP_GEMM: the GEMM module's gemm; OP_EXIT; OP_VECTOR + i: VECTOR_FUNCTIONS[i] of the
+ *           vector module (assembly/vector.ts)
+ *   ARGC    how many arguments
+ *   ARGS    the arguments, as float64 from int ARGS on (pointers, sizes and float operands alike)
  * The worker blocks in Atomics.wait between jobs; it never uses its event loop.
  */
-export const SLOT_INTS = 32;
+export const SLOT_INTS = 64;
 export const SEQ = 0;
 export const DONE = 1;
 export const STATUS = 2;
 export const READY = 3;
 export const OP = 4;
+export const ARGC = 5;
+/** Where the float64 arguments start, in ints (a multiple of 2: 8-byte aligned). */
 export const ARGS = 8;
+/** Float64 arguments a slot holds. */
+export const MAX_ARGS = (SLOT_INTS - ARGS) / 2;
 export const OP_GEMM = 0;
 export const OP_EXIT = 1;
+export const OP_VECTOR = 2;
+/** The vector-module functions a worker runs (their order gives the op codes). */
+export const VECTOR_FUNCTIONS = ['depthwiseConv', 'depthwiseInputGrad', 'batchNorm', 'relu', 'relu6', 'clip'] as const;
+export type VectorFunction = (typeof VECTOR_FUNCTIONS)[number];
 
 export const WORKER_SOURCE = `
 'use strict';
@@ -31,10 +42,14 @@ const wt = typeof process.getBuiltinModule === 'function'
   : require('node:worker_threads');
 const ctrl = new Int32Array(wt.workerData.control);
 const base = wt.workerData.slot * ${SLOT_INTS};
+const argv = new Float64Array(wt.workerData.control, (base + ${ARGS}) * 4, ${MAX_ARGS});
+const names = ${JSON.stringify(VECTOR_FUNCTIONS)};
 let gemm = null;
+let vector = null;
 try {
-  const instance = new WebAssembly.Instance(wt.workerData.module, { env: { memory: wt.workerData.memory } });
-  gemm = instance.exports.gemm;
+  const env = { env: { memory: wt.workerData.memory } };
+  gemm = new WebAssembly.Instance(wt.workerData.module, env).exports.gemm;
+  vector = new WebAssembly.Instance(wt.workerData.vectorModule, env).exports;
   Atomics.store(ctrl, base + ${READY}, 1);
 } catch (e) {
   Atomics.store(ctrl, base + ${READY}, 2);
@@ -47,11 +62,12 @@ while (gemm !== null) {
   if (seq === seen) continue;
   seen = seq;
   if (ctrl[base + ${OP}] === ${OP_EXIT}) break;
-  const a = base + ${ARGS};
   let status = 0;
   try {
-    gemm(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6],
-      ctrl[a + 7], ctrl[a + 8], ctrl[a + 9], ctrl[a + 10], ctrl[a + 11], ctrl[a + 12], ctrl[a + 13]);
+    const op = ctrl[base + ${OP}];
+    const args = Array.from(argv.subarray(0, ctrl[base + ${ARGC}]));
+    if (op === ${OP_GEMM}) gemm(...args);
+    else vector[names[op - ${OP_VECTOR}]](...args);
   } catch (e) {
     status = 1;
   }
