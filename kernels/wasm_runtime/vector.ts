@@ -11,7 +11,10 @@
  * engine) they run on a private memory of at most STAGE_LIMIT_BYTES, copying
  * everything. Beyond that, where the runtime rejects SIMD, or when switched
  * off, these functions return null/false and the callers run their
- * JavaScript loops, which give the same values.
+ * JavaScript loops, which give the same values. Where the GEMM engine is the
+ * Node worker pool, large depthwise, relu/relu6/clip and batch-norm calls are
+ * split across its threads (`runShares`), each share computing its values
+ * exactly as the whole call would.
  */
 import { gemmLinearMemory, getGemmEngine } from './engines';
 import { MIN_PARALLEL_FLOPS, type ThreadedEngine } from './gemm_threads';
