@@ -153,6 +153,12 @@ export function conv2DBackpropFilter(
   try {
     partial = run(backend, new GemmReduceRowsProgram([splits, 1, K, g.outC]),
       [col, view(dyN, [batches, g.outW, g.outC])], [[batches], [perSplit], [g.outW]]);
+    if (splits === 1 && g.inC % 2 === 0) {
+      // Nothing to sum, and with inC even the packed [K, outC] texels are already the filter's.
+      const dW = view(partial, filterShape);
+      partial = null;
+      return dW;
+    }
     return run(backend, new SumRelayoutProgram(filterShape as Shape4),
       [view(partial, [splits, K, g.outC])], [[splits], [g.outC]]);
   } finally {
