@@ -355,8 +355,8 @@ describe('large tensors split across the worker pool', () => {
     const pool = useGemmEngine('wasm-threads', { threads: 2, relaxed: false }) as ThreadedEngine;
     expect(pool.liveWorkers()).toBe(0);
     // Above the thresholds (PARALLEL_ELEMENTS, a quarter of it for batch norm); one length not a multiple of 4.
-    const shapes = [[1, 64, 64, 33], [3, 71, 73, 9]];
-    expect(sizeOf(shapes[0])).toBeGreaterThan(PARALLEL_ELEMENTS);
+    const shapes = [[1, 128, 128, 65], [3, 211, 197, 9]];
+    for (const shape of shapes) expect(sizeOf(shape)).toBeGreaterThan(PARALLEL_ELEMENTS);
     for (const [i, shape] of shapes.entries()) {
       const x = tensor(shape, 40 + i);
       const c = shape[3];

@@ -305,9 +305,11 @@ function depthwiseMacs(g: DepthwiseGeometry): number {
 
 /**
  * Elements of a relu, relu6 or clip pass from which it is split across the worker pool (a quarter of
- * that for batch normalisation, which divides in float64).
+ * that for batch normalisation, which divides in float64): a few tenths of a millisecond of work, since
+ * waking a worker costs tens of microseconds here (MobileNet v1 0.25 at batch 1, where these passes are
+ * 0.03–0.3 ms, measured slower with the split from 128 Ki elements).
  */
-export const PARALLEL_ELEMENTS = 1 << 17;
+export const PARALLEL_ELEMENTS = 1 << 20;
 
 /**
  * The GEMM engine's worker pool when it has one and a call of `work` (multiply-adds, or elements
