@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { GemmEngine, gemmScalar, Matrix } from '../kernels/core/gemm';
 import { createWasmEngine, WasmEngine, wasmSupported } from '../kernels/wasm_runtime/gemm_wasm';
 import { createThreadedEngine, IDLE_MS, ThreadedEngine } from '../kernels/wasm_runtime/gemm_threads';
+import { MAX_ARGS } from '../kernels/wasm_runtime/worker_source';
 
 // Before any module is compiled: lets this Node 20 validate the relaxed-SIMD variants.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -272,4 +273,14 @@ test('a closed pool refuses work, and closing twice is harmless', async () => {
   await p.close();
   await p.close();
   expect(() => p.gemm(8, 8, 8, a, a, makeView(8, 8, 'row', 0, 4), false)).toThrow(/closed/);
+});
+
+test('a parallel job with more arguments than a slot holds is refused before anything is posted', () => {
+  const p = pool(2, 'simd', 0);
+  const ran: number[] = [];
+  const jobs = [{ op: 0, args: [1] }, { op: 0, args: new Array(MAX_ARGS + 1).fill(0) }];
+  expect(() => p.parallel(jobs, () => ran.push(1))).toThrow(`a job has ${MAX_ARGS + 1} arguments, at most ${MAX_ARGS} fit`);
+  expect(ran).toEqual([]);
+  // Still usable.
+  check(p, 70, 20, 50, makeView(70, 50, 'row', 0, 1), makeView(50, 20, 'row', 0, 2), makeView(70, 20, 'row', 0, 3), false);
 });

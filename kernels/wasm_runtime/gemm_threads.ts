@@ -244,6 +244,8 @@ class GemmPool {
 
   parallel(jobs: ThreadJob[], here: (job: ThreadJob) => void): void {
     if (this.closed) throw new Error('tfjs-im2col gemm: the threaded engine has been closed');
+    const long = jobs.find((job) => job.args.length > MAX_ARGS);
+    if (long) throw new Error(`tfjs-im2col threads: a job has ${long.args.length} arguments, at most ${MAX_ARGS} fit`);
     if (this.crew === null) this.crew = this.start();
     this.touch();
     const crew = this.crew;
@@ -254,7 +256,6 @@ class GemmPool {
     for (let t = 1; t < jobs.length; t++) {
       const w = t - 1;
       const job = jobs[t];
-      if (job.args.length > MAX_ARGS) throw new Error(`tfjs-im2col threads: a job has ${job.args.length} arguments, at most ${MAX_ARGS} fit`);
       if (w >= crew.workers.length || !GemmPool.ready(crew, w)) {
         local.push(job);
         continue;
