@@ -326,6 +326,43 @@ function microKernelDirect(
   }
 }
 
+/**
+ * C[j..j+32) (`wide`) or C[j..j+16) of one row: Σ_p A[p]·B[p][j..] from zero in order of p, added to C
+ * when `add`; `pb` and `at` point at B[0][j] and C[j].
+ */
+@inline function rowBlock(kc: i32, a0: usize, aStep: usize, pb: usize, bStep: usize, at: usize, add: bool, wide: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  let pa = a0;
+  for (let p = 0; p < kc; p++) {
+    const x = v128.load32_splat(pa);
+    s0 = madd(x, v128.load(pb), s0);
+    s1 = madd(x, v128.load(pb, 16), s1);
+    s2 = madd(x, v128.load(pb, 32), s2);
+    s3 = madd(x, v128.load(pb, 48), s3);
+    if (wide) {
+      s4 = madd(x, v128.load(pb, 64), s4);
+      s5 = madd(x, v128.load(pb, 80), s5);
+      s6 = madd(x, v128.load(pb, 96), s6);
+      s7 = madd(x, v128.load(pb, 112), s7);
+    }
+    pa += aStep;
+    pb += bStep;
+  }
+  if (add) {
+    s0 = f32x4.add(v128.load(at), s0); s1 = f32x4.add(v128.load(at, 16), s1);
+    s2 = f32x4.add(v128.load(at, 32), s2); s3 = f32x4.add(v128.load(at, 48), s3);
+  }
+  v128.store(at, s0); v128.store(at, s1, 16); v128.store(at, s2, 32); v128.store(at, s3, 48);
+  if (wide) {
+    if (add) {
+      s4 = f32x4.add(v128.load(at, 64), s4); s5 = f32x4.add(v128.load(at, 80), s5);
+      s6 = f32x4.add(v128.load(at, 96), s6); s7 = f32x4.add(v128.load(at, 112), s7);
+    }
+    v128.store(at, s4, 64); v128.store(at, s5, 80); v128.store(at, s6, 96); v128.store(at, s7, 112);
+  }
+}
+
 /** Σ_p A[p]·B[p][j..j+4) from zero in order of p; with `one`, B[p][j] alone, in every lane. */
 @inline function columnSums(kc: i32, a0: usize, aStep: usize, b0: usize, bStep: usize, one: bool): v128 {
   let s = f32x4.splat(0);
@@ -360,55 +397,9 @@ function fewRows(
       const b0 = addr(b, pc * brs);
       const ci = addr(c, i * crs);
       let j = 0;
-      // 32 columns at a time: eight independent sums hide the latency of each addition.
-      for (; j + 32 <= n; j += 32) {
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-        let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
-        let pa = a0;
-        let pb = b0 + (<usize>j << 2);
-        for (let p = 0; p < kc; p++) {
-          const x = v128.load32_splat(pa);
-          s0 = madd(x, v128.load(pb), s0);
-          s1 = madd(x, v128.load(pb, 16), s1);
-          s2 = madd(x, v128.load(pb, 32), s2);
-          s3 = madd(x, v128.load(pb, 48), s3);
-          s4 = madd(x, v128.load(pb, 64), s4);
-          s5 = madd(x, v128.load(pb, 80), s5);
-          s6 = madd(x, v128.load(pb, 96), s6);
-          s7 = madd(x, v128.load(pb, 112), s7);
-          pa += aStep;
-          pb += bStep;
-        }
-        const at = ci + (<usize>j << 2);
-        if (add) {
-          s0 = f32x4.add(v128.load(at), s0); s1 = f32x4.add(v128.load(at, 16), s1);
-          s2 = f32x4.add(v128.load(at, 32), s2); s3 = f32x4.add(v128.load(at, 48), s3);
-          s4 = f32x4.add(v128.load(at, 64), s4); s5 = f32x4.add(v128.load(at, 80), s5);
-          s6 = f32x4.add(v128.load(at, 96), s6); s7 = f32x4.add(v128.load(at, 112), s7);
-        }
-        v128.store(at, s0); v128.store(at, s1, 16); v128.store(at, s2, 32); v128.store(at, s3, 48);
-        v128.store(at, s4, 64); v128.store(at, s5, 80); v128.store(at, s6, 96); v128.store(at, s7, 112);
-      }
-      for (; j + 16 <= n; j += 16) {
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-        let pa = a0;
-        let pb = b0 + (<usize>j << 2);
-        for (let p = 0; p < kc; p++) {
-          const x = v128.load32_splat(pa);
-          s0 = madd(x, v128.load(pb), s0);
-          s1 = madd(x, v128.load(pb, 16), s1);
-          s2 = madd(x, v128.load(pb, 32), s2);
-          s3 = madd(x, v128.load(pb, 48), s3);
-          pa += aStep;
-          pb += bStep;
-        }
-        const at = ci + (<usize>j << 2);
-        if (add) {
-          s0 = f32x4.add(v128.load(at), s0); s1 = f32x4.add(v128.load(at, 16), s1);
-          s2 = f32x4.add(v128.load(at, 32), s2); s3 = f32x4.add(v128.load(at, 48), s3);
-        }
-        v128.store(at, s0); v128.store(at, s1, 16); v128.store(at, s2, 32); v128.store(at, s3, 48);
-      }
+      // 32 columns at a time (eight independent sums hide the latency of each addition), then 16.
+      for (; j + 32 <= n; j += 32) rowBlock(kc, a0, aStep, b0 + (<usize>j << 2), bStep, ci + (<usize>j << 2), add, true);
+      for (; j + 16 <= n; j += 16) rowBlock(kc, a0, aStep, b0 + (<usize>j << 2), bStep, ci + (<usize>j << 2), add, false);
       for (; j + 4 <= n; j += 4) {
         const s = columnSums(kc, a0, aStep, b0 + (<usize>j << 2), bStep, false);
         const at = ci + (<usize>j << 2);
