@@ -75,8 +75,8 @@ export interface ThreadedEngine extends WasmEngine {
   liveWorkers(): number;
 }
 
-/** Splits [0, total) into `parts` ranges whose starts are multiples of `unit`. */
-function ranges(total: number, parts: number, unit: number): Array<[number, number]> {
+/** Splits [0, total) into at most `parts` ranges whose starts are multiples of `unit`. */
+export function ranges(total: number, parts: number, unit: number): Array<[number, number]> {
   const size = Math.ceil(total / parts / unit) * unit;
   const out: Array<[number, number]> = [];
   for (let s = 0; s < total; s += size) out.push([s, Math.min(total, s + size)]);

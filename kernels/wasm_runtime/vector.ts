@@ -17,7 +17,7 @@
  * exactly as the whole call would.
  */
 import { gemmLinearMemory, getGemmEngine } from './engines';
-import { MIN_PARALLEL_FLOPS, type ThreadedEngine } from './gemm_threads';
+import { MIN_PARALLEL_FLOPS, ranges, type ThreadedEngine } from './gemm_threads';
 import { OP_VECTOR, VECTOR_FUNCTIONS, VectorFunction } from './worker_source';
 import { LinearMemory } from './linear_memory';
 import { compileBase64Module } from './module';
@@ -187,7 +187,7 @@ export function wasmUnary(
   } else {
     // Consecutive runs of elements, one per thread on a large tensor.
     const pool = threadPool(x.length, PARALLEL_ELEMENTS);
-    runShares(pool, t, op, spans(x.length, pool?.threads ?? 1, 4).map(([a, b]) =>
+    runShares(pool, t, op, ranges(x.length, pool?.threads ?? 1, 4).map(([a, b]) =>
       (op === 'clip' ? [px + 4 * a, py + 4 * a, b - a, alpha, beta] : [px + 4 * a, py + 4 * a, b - a])));
   }
   t.mem.copyOut(y, py);
@@ -210,7 +210,7 @@ export function wasmBatchNorm(
   const [pm, ps, pof, pd] = [mean, scale, offset, den].map((p) => t.mem.place(new Float32Array(p.buffer, p.byteOffset, 2 * C), true));
   const rows = x.length / C;
   const pool = threadPool(x.length, PARALLEL_ELEMENTS / 4);
-  runShares(pool, t, 'batchNorm', spans(rows, pool?.threads ?? 1).map(([a, b]) =>
+  runShares(pool, t, 'batchNorm', ranges(rows, pool?.threads ?? 1, 1).map(([a, b]) =>
     [px + 4 * a * C, po + 4 * a * C, b - a, C, pm, ps, pof, pd]));
   t.mem.copyOut(out, po);
   return true;
@@ -342,14 +342,14 @@ export function splitDepthwise(g: DepthwiseGeometry, parts: number, byRows = tru
   const imageIn = inH * inW * inC;
   const imageOut = outH * outW * inC * mult;
   if (batch >= parts) {
-    return spans(batch, parts).map(([b0, b1]) => ({
+    return ranges(batch, parts, 1).map(([b0, b1]) => ({
       geometry: [b1 - b0, ...g.slice(1)] as DepthwiseGeometry, xAt: b0 * imageIn, yAt: b0 * imageOut,
     }));
   }
   if (!byRows) return whole;
   const shares: DepthwiseShare[] = [];
   for (let b = 0; b < batch; b++) {
-    for (const [o0, o1] of spans(outH, Math.ceil(parts / batch))) {
+    for (const [o0, o1] of ranges(outH, Math.ceil(parts / batch), 1)) {
       const top = o0 * strideH - padTop;
       const r0 = Math.max(0, top);
       const rows = Math.min(inH, (o1 - 1) * strideH - padTop + (filterH - 1) * dilationH + 1) - r0;
@@ -363,18 +363,6 @@ export function splitDepthwise(g: DepthwiseGeometry, parts: number, byRows = tru
     }
   }
   return shares;
-}
-
-/** [0, total) in `parts` nearly equal consecutive ranges, inner bounds multiples of `unit` (fewer ranges when total is small). */
-function spans(total: number, parts: number, unit = 1): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  let a = 0;
-  for (let i = 1; i <= parts && a < total; i++) {
-    const b = i === parts ? total : Math.min(total, Math.round((i * total) / parts / unit) * unit);
-    if (b > a) out.push([a, b]);
-    a = Math.max(a, b);
-  }
-  return out;
 }
 
 /** dx = the depthwise convolution's input gradient (see kernels/core/depthwise.ts); false when the caller must use its JavaScript loops. */
