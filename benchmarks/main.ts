@@ -93,6 +93,7 @@ interface Options {
   readme?: string | boolean;
   note?: string;
   maxCall?: number;
+  minSamples?: number;
   browser?: string;
   gpu: boolean;
   headed: boolean;
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     .option('--json <file>', 'JSON path (default <out>/bench.json)')
     .option('--html <file>', 'HTML path (default <out>/bench.html)')
     .option('--max-call <seconds>', 'skip a builtin whose estimated call exceeds this many seconds, ours 2.5× that (defaults: 15 and 40; --quick: 3 and 10)', parseFloat)
+    .option('--min-samples <n>', 'at least n timed samples per implementation and case (webgl: n interleaved rounds), '
+      + 'except calls whose first call is their only sample; default: as many as fit the time budget, 3 to 30', Number)
     .option('--note <text>', 'a remark stored with the results (e.g. about the machine\'s load)')
     .option('--readme [file]', 'also rewrite the results section of benchmarks/README.md (or this file) from this run')
     .addOption(new Option('--webgl-lib <file>', 'our IIFE bundle for the page (default dist/tfjs-im2col.min.js)'))
@@ -146,8 +149,15 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   const basePlan = opts.quick ? QUICK_PLAN : FULL_PLAN;
   if (opts.maxCall !== undefined && !(opts.maxCall > 0)) throw new Error(`--max-call must be a positive number of seconds, got ${opts.maxCall}`);
-  const plan = opts.maxCall === undefined ? basePlan
-    : { ...basePlan, skipAboveMs: opts.maxCall * 1000, oursSkipAboveMs: opts.maxCall * 2500 };
+  const { minSamples } = opts;
+  if (minSamples !== undefined && !(Number.isInteger(minSamples) && minSamples >= 1)) {
+    throw new Error(`--min-samples must be a whole number ≥ 1, got ${minSamples}`);
+  }
+  const plan = {
+    ...basePlan,
+    ...(opts.maxCall === undefined ? {} : { skipAboveMs: opts.maxCall * 1000, oursSkipAboveMs: opts.maxCall * 2500 }),
+    atLeast: minSamples ?? 0,
+  };
   const ctx: SectionContext = { plan, rates: new RateBook(), refs: new ReferenceStore(), results, log };
   await tf.setBackend('cpu');
   const cpus = os.cpus();

@@ -153,7 +153,11 @@ function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = pr
 
 (haveChromium ? test : test.skip)('webgl flags: --browser names the binary, --gpu drops the forced SwiftShader, --headed wants a display', async () => {
   // --gpu on this machine (no GPU): Chromium falls back to software, and the report says so plainly.
-  const gpu = await runWebglFlags(path.join(dir, 'gpu'), ['--browser', chromiumPath(), '--gpu']);
+  // With --min-samples 4 the case gets 4 interleaved rounds (the quick budget alone gives these first calls 2).
+  const gpu = await runWebglFlags(path.join(dir, 'gpu'), ['--browser', chromiumPath(), '--gpu', '--min-samples', '4']);
+  for (const m of gpu.cases[0].measurements.filter((x) => x.backend === 'webgl')) {
+    expect({ impl: m.impl, samples: m.stats!.samples, interleaved: m.stats!.interleaved }).toEqual({ impl: m.impl, samples: 4, interleaved: true });
+  }
   const g = gpu.environment.webgl!;
   expect(g.browser).toBe(chromiumPath());
   expect(g.gpuRequested).toBe(true);
@@ -171,6 +175,17 @@ function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = pr
   expect(headed.environment.webgl!.headed).toBe(true);
   expect(headed.environment.webgl!.note).toMatch(/--headed needs a display/);
 }, 200_000);
+
+test('--min-samples refuses a value that is not a whole number ≥ 1, before running anything', async () => {
+  for (const bad of ['0', '2.5', 'many']) {
+    const err = await new Promise<string>((resolve) => {
+      execFile(process.execPath, [path.join(dir, 'bench.cjs'), '--quick', '--backend', 'cpu', '--min-samples', bad, '--out', path.join(dir, 'bad')],
+        { cwd: root, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') }, timeout: 60_000 },
+        (e, _o, errOut) => resolve(e ? `exit ${e.code}: ${errOut}` : 'exit 0'));
+    });
+    expect(err).toMatch(new RegExp(`^exit 1: Error: --min-samples must be a whole number ≥ 1, got ${bad === 'many' ? 'NaN' : bad}`));
+  }
+});
 
 test('a whole network (tfjs-layers MobileNet): timed on cpu and wasm, paired, with a kernel profile', () => {
   const net = report.cases.find((c) => c.spec.op === 'NetForward')!;

@@ -29,11 +29,16 @@ export function describeError(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
 }
 
-/** The ms of one call of `runner`, its result read back and disposed. */
-export async function timedCall(runner: { run(): tfTypes.Tensor }): Promise<number> {
+/**
+ * The ms of one call of `runner`, its result read back and disposed. `readBack` 'sync' (the webgl section)
+ * waits with `dataSync()`: the call ends when the GPU is done. `await data()` on webgl polls a fence on
+ * timers, which adds a delay of whole timer ticks that hides differences of a few ms between kernels.
+ */
+export async function timedCall(runner: { run(): tfTypes.Tensor }, readBack: 'await' | 'sync' = 'await'): Promise<number> {
   const t0 = now();
   const y = runner.run();
-  await y.data();
+  if (readBack === 'sync') y.dataSync();
+  else await y.data();
   const ms = now() - t0;
   y.dispose();
   return ms;

@@ -22,6 +22,11 @@ export interface SamplingPlan {
   firstCallOnlyAboveMs: number;
   /** A first call slower than this gets at most two timed samples. */
   twoSamplesAboveMs: number;
+  /**
+   * At least this many timed samples whatever the call's length (`--min-samples`; 0: none), except where the
+   * first call is the only sample (firstCallOnlyAboveMs).
+   */
+  atLeast?: number;
   /** Skip an implementation whose estimated call time exceeds this (ms). */
   skipAboveMs: number;
   /** The same for our kernels (they are the subject: skipped only when hopeless). */
@@ -36,6 +41,10 @@ export const QUICK_PLAN: SamplingPlan = {
 };
 
 export function sampleCount(plan: SamplingPlan, firstCallMs: number): number {
+  return Math.max(plan.atLeast ?? 0, budgetedSamples(plan, firstCallMs));
+}
+
+function budgetedSamples(plan: SamplingPlan, firstCallMs: number): number {
   if (firstCallMs > plan.singleSampleAboveMs) return 1;
   if (firstCallMs > plan.twoSamplesAboveMs) return Math.min(2, plan.maxSamples);
   const wanted = Math.floor(plan.budgetMs / Math.max(firstCallMs, 1e-3));

@@ -104,23 +104,33 @@ function statsOf(times: number[], first: Stats): Stats {
 }
 
 /**
- * The timed samples of builtin and ours, interleaved: each round times one builtin call, then one of ours
- * (registering ours just for it), so load from other processes falls on both alike.
+ * The timed samples of builtin and ours, interleaved: each round times one builtin call and one of ours
+ * (registering ours just for it), so load from other processes falls on both alike, and every other round
+ * times ours first, so what one call leaves behind (textures to free, GPU work) falls on both alike too.
+ * Each call is timed to the end of a synchronous read-back (see timedCall).
  */
 async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
   const runner = makeRunner(tf, spec);
-  const timeOne = () => timedCall(runner);
+  const timeOne = () => timedCall(runner, 'sync');
+  const timeOurs = async () => {
+    const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
+    try {
+      return await timeOne();
+    } finally {
+      reg.restore();
+    }
+  };
   const b: number[] = [];
   const o: number[] = [];
   try {
     const rounds = sampleCount(plan, builtin.firstCallMs + ours.firstCallMs);
     for (let i = 0; i < rounds; i++) {
-      b.push(await timeOne());
-      const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
-      try {
-        o.push(await timeOne());
-      } finally {
-        reg.restore();
+      if (i % 2 === 0) {
+        b.push(await timeOne());
+        o.push(await timeOurs());
+      } else {
+        o.push(await timeOurs());
+        b.push(await timeOne());
       }
     }
   } finally {
@@ -138,7 +148,7 @@ export async function runCase(spec: CaseSpec, plan: SamplingPlan): Promise<Measu
   const reference = await fetchReference(spec.id);
   if (typeof tfjsIm2col !== 'undefined') tfjsIm2col.unregisterIm2colKernels();
   // Timed samples come from interleave(); measureImpl makes the first call (and one sample).
-  const firstPlan: SamplingPlan = { ...plan, minSamples: 1, maxSamples: 1 };
+  const firstPlan: SamplingPlan = { ...plan, minSamples: 1, maxSamples: 1, atLeast: 0 };
   const builtinKeys = new Set<string>();
   const builtin = await withProgramKeys(builtinKeys, () => measureImpl(tf, spec, 'webgl', 'builtin', firstPlan, rates, probe));
   let ours: Outcome;
