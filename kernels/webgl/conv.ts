@@ -18,7 +18,7 @@ import {
   Col2imProgram, EpilogueSpec, GemmProgram, GemmReduceRowsProgram, geometryKey, Im2colProgram, isDilated, specialise,
   SumRelayoutProgram, TransposeProgram, windowUniformValues,
 } from './programs';
-import { ensureOnGPU, release, run, view, WebGLBackend } from './util';
+import { checkInput, ensureOnGPU, release, run, view, WebGLBackend } from './util';
 
 type Shape4 = [number, number, number, number];
 
@@ -58,7 +58,8 @@ function epilogueFor(
   const operands: TensorInfo[] = [];
   for (const [name, t] of [['bias', bias], ['preluActivationWeights', useAlpha ? alpha : undefined]] as const) {
     if (!t) continue;
-    ensureOnGPU(backend, FusedConv2D, name, t);
+    // Channels-last, only the packed GEMM reads them; NCHW, the unpacked transpose.
+    (channelsLast ? checkInput : ensureOnGPU)(backend, FusedConv2D, name, t);
     broadcastStrides(FusedConv2D, name, t.shape, outShape, channelsLast);
     operands.push(t);
   }
@@ -108,7 +109,7 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: WebGLBackend; attr
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   leaveMeasuredClassesToBuiltin(Conv2D, geometryOf(info));
   ensureOnGPU(backend, Conv2D, 'x', x!);
-  ensureOnGPU(backend, Conv2D, 'filter', filter!);
+  checkInput(backend, Conv2D, 'filter', filter!);
   return convForward(backend, x!, filter!, info, null);
 }
 
@@ -119,7 +120,7 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: WebGLBac
   const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
   leaveMeasuredClassesToBuiltin(FusedConv2D, geometryOf(info));
   ensureOnGPU(backend, FusedConv2D, 'x', x!);
-  ensureOnGPU(backend, FusedConv2D, 'filter', filter!);
+  checkInput(backend, FusedConv2D, 'filter', filter!);
   const epilogue = epilogueFor(backend, inputs, attrs, info.outShape, info.dataFormat === 'channelsLast');
   return convForward(backend, x!, filter!, info, epilogue);
 }
@@ -142,8 +143,9 @@ export function conv2DBackpropFilter(
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   leaveMeasuredClassesToBuiltin(Conv2DBackpropFilter, geometryOf(info));
   ensureOnGPU(backend, Conv2DBackpropFilter, 'x', x!);
-  ensureOnGPU(backend, Conv2DBackpropFilter, 'dy', dy!);
   const g = geometryOf(info);
+  // Channels-last, only the packed reduction reads dy; NCHW, the unpacked transpose.
+  (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropFilter, 'dy', dy!);
   const K = colWidth(g);
   const batches = g.batch * g.outH;
   const [splits, perSplit] = splitsFor(batches, g.outW, K, g.outC);
@@ -173,9 +175,9 @@ export function conv2DBackpropInput(
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
   leaveMeasuredClassesToBuiltin(Conv2DBackpropInput, geometryOf(info));
-  ensureOnGPU(backend, Conv2DBackpropInput, 'dy', dy!);
-  ensureOnGPU(backend, Conv2DBackpropInput, 'filter', filter!);
   const g = geometryOf(info);
+  (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropInput, 'dy', dy!);
+  checkInput(backend, Conv2DBackpropInput, 'filter', filter!);
   const K = colWidth(g);
   const [dyN, dyTex] = dyNHWC(backend, dy!, g);
   let dcol: TensorInfo | null = null;

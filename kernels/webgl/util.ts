@@ -20,9 +20,18 @@ export function view(t: TensorInfo, shape: number[]): TensorInfo {
  * a temporary copy instead of uploading the tensor itself in the view's layout.
  */
 export function ensureOnGPU(backend: WebGLBackend, kernel: string, name: string, t: TensorInfo): void {
+  checkInput(backend, kernel, name, t);
+  if (backend.texData.get(t.dataId).texture == null) backend.uploadToGPU(t.dataId);
+}
+
+/**
+ * Checks an input that only packed programs read, through views of one layout (the GEMM's operands). If it
+ * still lives on the CPU, tfjs uploads it packed in that layout on first use, as it does for its own
+ * convolution's reshaped filter; later calls then read it without a packing pass.
+ */
+export function checkInput(backend: WebGLBackend, kernel: string, name: string, t: TensorInfo): void {
   checkFloat32(kernel, name, t);
   checkContext(backend, kernel);
-  if (backend.texData.get(t.dataId).texture == null) backend.uploadToGPU(t.dataId);
 }
 
 /**
