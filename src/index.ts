@@ -12,6 +12,7 @@ export {
 export type { Im2colKernelName, RegisterOptions, Registration } from './registration';
 export { col2im, convOutputSize, im2col } from './book';
 export { KernelInputError } from '../kernels/core/geometry';
+export { BUILTIN_CLASSES_FLAG } from '../kernels/webgl/builtin_classes';
 export {
   availableGemmEngines, bestGemmEngineName, currentGemmEngine, GEMM_ENGINE_NAMES, getGemmEngine, MAX_GEMM_THREADS,
   selectBestGemmEngine, setGemmEngine, shutdownGemmThreads, useGemmEngine,

@@ -17,7 +17,7 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
-import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PoolCase } from './browser/page';
+import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase } from './browser/page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
 import { MAX_VARIANTS } from '../kernels/webgl/programs/variants';
@@ -203,6 +203,41 @@ test('tf.grad through conv, relu, maxPool and avgPool matches the builtins (NHWC
       expect(c.vsBuiltinGL).not.toBeNull();
       expect(c.scale).toBeGreaterThan(0);
     }
+  }
+}, 120_000);
+
+test('a CPU-made filter and dy are uploaded packed once: later calls pack nothing, and the tensors keep their values for every op', async () => {
+  const r = await call<PackedUploadReport>('packedUploadCheck');
+  // im2col + GEMM, and GEMM + col2im: no packing pass for the filter or dy.
+  expect(r.secondCallPrograms).toEqual({ forward: 2, dx: 2 });
+  expect(r.filterReadsBack).toBe(true);
+  expect(r.maxDiffVsCpu).toBeLessThan(1e-5);
+}, 120_000);
+
+test('shape classes left to the builtin run exactly its programs (unless the flag turns that off); a call just outside runs ours', async () => {
+  const conv = (x: number[], f: number[], pad: string | number) =>
+    ({ kernel: 'Conv2D', inputs: { x, filter: f }, attrs: { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] } });
+  const dW = (x: number[], dy: number[], filterShape: number[]) =>
+    ({ kernel: 'Conv2DBackpropFilter', inputs: { x, dy }, attrs: { filterShape, strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' } });
+  const handedOver = [
+    conv([1, 28, 28, 1], [3, 3, 1, 16], 'same'), // DeepConvNet b1 conv1: < 131,072 multiply-adds, windows of 9 values
+    dW([1, 32, 32, 1], [1, 28, 28, 6], [5, 5, 1, 6]), // LeNet b1 C1's filter gradient: 117,600 multiply-adds
+    conv([8, 5, 5, 16], [5, 5, 16, 120], 'valid'), // LeNet C5: one output pixel per image
+  ];
+  const ours = [
+    conv([1, 32, 32, 1], [5, 5, 1, 6], 'valid'), // LeNet b1 C1: windows of 25 values
+    dW([1, 14, 14, 6], [1, 10, 10, 16], [5, 5, 6, 16]), // LeNet b1 C3's filter gradient: 240,000 multiply-adds
+  ];
+  for (const c of handedOver) {
+    const r = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', c);
+    expect({ c, ours: r.ours, sameValues: r.sameValues }).toEqual({ c, ours: r.builtin, sameValues: true });
+    // tf.env().set('IM2COL_WEBGL_BUILTIN_CLASSES', false): ours take the call.
+    const off = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', c, false);
+    expect({ c, differ: off.ours.join() !== off.builtin.join() }).toEqual({ c, differ: true });
+  }
+  for (const c of ours) {
+    const r = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', c);
+    expect({ c, differ: r.ours.join() !== r.builtin.join() }).toEqual({ c, differ: true });
   }
 }, 120_000);
 

@@ -6,7 +6,16 @@
  * classes left to the builtin"); a class is only added from a measurement,
  * and only as wide as the cases that measured it.
  */
+import { env } from '@tensorflow/tfjs-core';
 import { builtinOnly, ConvGeometry } from '../core/geometry';
+
+/**
+ * The tfjs flag that turns the hand-over off: `tf.env().set(BUILTIN_CLASSES_FLAG, false)` and our webgl
+ * kernels take every call (the classes were measured on SwiftShader; a real GPU may rank them otherwise).
+ * The tests turn it off so that small shapes exercise our programs.
+ */
+export const BUILTIN_CLASSES_FLAG = 'IM2COL_WEBGL_BUILTIN_CLASSES';
+env().registerFlag(BUILTIN_CLASSES_FLAG, () => true);
 
 interface BuiltinClass {
   kernel: string;
@@ -18,7 +27,10 @@ interface BuiltinClass {
 }
 
 const RUN = 'bench run of 2026-11-30, SwiftShader, interleaved samples';
+const SYNC_RUNS = 'three bench runs of 2026-11-30 timed to a synchronous read-back, SwiftShader, interleaved samples';
 const K = (g: ConvGeometry) => g.filterH * g.filterW * g.inC;
+/** Multiply-adds of the convolution (and of either gradient). */
+const MACS = (g: ConvGeometry) => g.batch * g.outH * g.outW * K(g) * g.outC;
 const disjointInside = (g: ConvGeometry) => g.dilationH === 1 && g.dilationW === 1 && g.strideH >= g.filterH &&
   g.strideW >= g.filterW && g.padTop === 0 && g.padLeft === 0 &&
   (g.outH - 1) * g.strideH + g.filterH <= g.inH && (g.outW - 1) * g.strideW + g.filterW <= g.inW;
@@ -45,6 +57,18 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
     measured: `odd/b4/wide512 (7×7×512, 3×3 → 512): 1862 vs 2104 ms (0.89×; the run before also 0.89×); ${RUN}`,
   },
   {
+    kernel: 'Conv2D', name: 'a convolution of fewer than 131,072 multiply-adds with windows of fewer than 16 values',
+    applies: (g) => MACS(g) < 131_072 && K(g) < 16,
+    measured: `DeepConvNet b1 conv1 (28×28×1, 3×3 → 16; 112,896): 2.10 vs 2.20 ms (0.95×, 15 samples), 0.95× and 0.64×; ` +
+      `at batch 8 (903,168) 0.82–1.12×, left to ours; ${SYNC_RUNS}`,
+  },
+  {
+    kernel: 'Conv2DBackpropFilter', name: 'a filter gradient of fewer than 131,072 multiply-adds',
+    applies: (g) => MACS(g) < 131_072,
+    measured: `DeepConvNet b1 conv1 (112,896): 2.50 vs 2.90 ms (0.86×, 15 samples), 0.89× and 0.91×; LeNet b1 C1 ` +
+      `(117,600): 0.88× and 0.60×; the next larger, LeNet b1 C3 (240,000), ours 1.23–1.62×; ${SYNC_RUNS}`,
+  },
+  {
     kernel: 'AvgPoolGrad', name: 'average-pool gradient over disjoint windows inside the input (where the builtin agrees with ours)',
     applies: disjointInside,
     measured: `LeNet S2/S4 (2×2/2, valid): batch 8 11.0 vs 12.2 ms (0.90×) and 5.9 vs 7.3 ms (0.81×), batch 1 0.98× and 1.01×; ${RUN}`,
@@ -60,6 +84,7 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
 
 /** Hands the call to the builtin when its geometry falls in a class the builtin measured faster on. */
 export function leaveMeasuredClassesToBuiltin(kernel: string, g: ConvGeometry): void {
+  if (!env().getBool(BUILTIN_CLASSES_FLAG)) return;
   for (const c of BUILTIN_CLASSES) {
     if (c.kernel === kernel && c.applies(g)) builtinOnly(`${c.name}: tfjs's builtin measured faster (${c.measured})`);
   }

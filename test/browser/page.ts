@@ -50,6 +50,9 @@ export async function init(webglVersion: number, forceF16 = false): Promise<EnvI
   };
   // tfjs then checks every kernel call for leaked intermediate tensors.
   tf.env().set('IS_TEST', true);
+  // Our kernels take every call, also in the shape classes they leave to the builtin by default
+  // (programsOf turns the hand-over back on).
+  tf.env().set(tfjsIm2col.BUILTIN_CLASSES_FLAG, false);
   // Make sure the cpu backend is ready too, then come back to webgl.
   await tf.setBackend('cpu');
   await tf.setBackend('webgl');
@@ -460,3 +463,133 @@ export async function simpleConvNetMnist(limit = 10000, batchSize = 1000): Promi
 
 // The depthwise convolution tests' page functions (test/webgl_depthwise.test.ts).
 export * from './depthwise_page';
+
+export interface PackedUploadReport {
+  /** Programs our Conv2D / Conv2DBackpropInput ran on their second call with the same CPU-made filter (and dy). */
+  secondCallPrograms: { forward: number; dx: number };
+  /** The filter read back after our calls, and the largest difference of several ops on it from the cpu backend. */
+  filterReadsBack: boolean;
+  maxDiffVsCpu: number;
+}
+
+/**
+ * A filter (and dy) made on the CPU and first read by our packed GEMM is uploaded packed in the GEMM's
+ * layout, once: the second call runs no packing program. The user's tensors keep their values and
+ * shapes for every later op (unpacked and packed programs, builtin kernels).
+ */
+export async function packedUploadCheck(): Promise<PackedUploadReport> {
+  const next = rng(99);
+  const xShape = [2, 7, 6, 3];
+  const fShape = [3, 2, 3, 5];
+  const xv = randomValues(size(xShape), next);
+  const fv = randomValues(size(fShape), next);
+  const dyShape = [2, 5, 5, 5];
+  const dyv = randomValues(size(dyShape), next);
+  const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
+  const dxAttrs = { inputShape: xShape, strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' };
+  const later = (x: any, filter: any, dy: any): any[] => tf.tidy(() => [
+    filter, tf.add(filter, 1), tf.transpose(filter, [3, 0, 1, 2]), tf.matMul(tf.reshape(filter, [6, 15]), tf.ones([15, 2])),
+    tf.conv2d(x, filter, 1, 'valid'), tf.mul(dy, 2), tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, dxAttrs),
+  ]);
+  const backend = tf.backend();
+  const runs: string[] = [];
+  const original = backend.runWebGLProgram;
+  backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
+    runs.push(String(args[0].variableNames));
+    return original.apply(this, args);
+  };
+  await useImpl('oursGL');
+  const x = tf.tensor(xv, xShape);
+  const filter = tf.tensor(fv, fShape);
+  const dy = tf.tensor(dyv, dyShape);
+  const counted = (fn: () => any) => {
+    fn().dispose();
+    runs.length = 0;
+    const y = fn();
+    const n = runs.length;
+    y.dispose();
+    return n;
+  };
+  let secondCallPrograms;
+  try {
+    secondCallPrograms = {
+      forward: counted(() => tf.engine().runKernel('Conv2D', { x, filter }, attrs)),
+      dx: counted(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, dxAttrs)),
+    };
+  } finally {
+    backend.runWebGLProgram = original;
+  }
+  await useImpl('builtinGL');
+  const outs = later(x, filter, dy);
+  const ours: Float32Array[] = [];
+  for (const t of outs) ours.push(await t.data());
+  outs.slice(1).forEach((t: any) => t.dispose());
+  await useImpl('builtinCPU');
+  const xc = tf.tensor(xv, xShape);
+  const fc = tf.tensor(fv, fShape);
+  const dyc = tf.tensor(dyv, dyShape);
+  const refOuts = later(xc, fc, dyc);
+  let maxDiffVsCpu = 0;
+  for (let i = 0; i < refOuts.length; i++) {
+    const r = await refOuts[i].data();
+    for (let j = 0; j < r.length; j++) maxDiffVsCpu = Math.max(maxDiffVsCpu, Math.abs(r[j] - ours[i][j]));
+    if (r.length !== ours[i].length) maxDiffVsCpu = Infinity;
+  }
+  refOuts.forEach((t: any) => t.dispose());
+  [xc, dyc].forEach((t) => t.dispose());
+  const filterReadsBack = ours[0].every((v, i) => v === fv[i]);
+  [x, filter, dy].forEach((t) => t.dispose());
+  await useImpl('builtinGL');
+  return { secondCallPrograms, filterReadsBack, maxDiffVsCpu };
+}
+
+export interface KernelCall {
+  kernel: string;
+  inputs: Record<string, number[]>;
+  attrs: Record<string, unknown>;
+}
+
+/**
+ * One call of `c` with the builtin webgl kernels and one with ours (the hand-over on, as by default, unless
+ * `handover` is false), on the same seeded inputs: the programs
+ * each ran (inputs and output shape, in order) and the outputs. Where a call falls in a shape class left to
+ * the builtin (kernels/webgl/builtin_classes.ts), ours runs exactly the builtin's programs.
+ */
+export async function programsOf(c: KernelCall, handover = true): Promise<{ builtin: string[]; ours: string[]; sameValues: boolean }> {
+  const next = rng(7);
+  const values = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, randomValues(size(shape), next)]));
+  const once = async (impl: Impl) => {
+    await useImpl(impl);
+    const backend = tf.backend();
+    const original = backend.runWebGLProgram;
+    const runs: string[] = [];
+    backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
+      runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}]`);
+      return original.apply(this, args);
+    };
+    const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, tf.tensor(values[name], shape)]));
+    try {
+      // Upload the inputs first, so that only the kernel's own programs are listed.
+      for (const t of Object.values(inputs)) backend.uploadToGPU((t as any).dataId);
+      runs.length = 0;
+      const y = tf.engine().runKernel(c.kernel, inputs, c.attrs);
+      const called = [...runs];
+      const out = await y.data();
+      y.dispose();
+      return { runs: called, out };
+    } finally {
+      backend.runWebGLProgram = original;
+      Object.values(inputs).forEach((t: any) => t.dispose());
+    }
+  };
+  const b = await once('builtinGL');
+  tf.env().set(tfjsIm2col.BUILTIN_CLASSES_FLAG, handover);
+  let o;
+  try {
+    o = await once('oursGL');
+  } finally {
+    tf.env().set(tfjsIm2col.BUILTIN_CLASSES_FLAG, false);
+  }
+  await useImpl('builtinGL');
+  return { builtin: b.runs, ours: o.runs, sameValues: b.out.length === o.out.length && b.out.every((v: number, i: number) => Object.is(v, o.out[i])) };
+}

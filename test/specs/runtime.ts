@@ -16,6 +16,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { registerIm2colKernels } from '../../src/registration';
 import { cpuKernelConfigs } from '../../kernels/cpu';
 import { webglKernelConfigs } from '../../kernels/webgl';
+import { BUILTIN_CLASSES_FLAG } from '../../kernels/webgl/builtin_classes';
 import { wasmKernelConfigs } from '../../kernels/wasm';
 
 const jasmineRequire = require('jasmine-core/lib/jasmine-core/jasmine.js');
@@ -39,7 +40,8 @@ const TEST_ENVS = {
   cpu: { name: 'cpu', backendName: 'cpu', isDataSync: true },
   webgl: {
     name: 'webgl2', backendName: 'webgl', isDataSync: true,
-    flags: { WEBGL_VERSION: 2, WEBGL_CPU_FORWARD: false, WEBGL_SIZE_UPLOAD_UNIFORM: 0 },
+    // Our kernels take every call, also in the shape classes they leave to the builtin by default.
+    flags: { WEBGL_VERSION: 2, WEBGL_CPU_FORWARD: false, WEBGL_SIZE_UPLOAD_UNIFORM: 0, [BUILTIN_CLASSES_FLAG]: false },
   },
   // tfjs-backend-wasm's own spec run uses this environment (single-threaded in Node).
   wasm: { name: 'wasm', backendName: 'wasm', isDataSync: true },
