@@ -194,6 +194,8 @@ export interface WebglEnv {
   software: boolean;
   chromiumVersion: string;
   oursOnWebgl: boolean;
+  /** The page was cross-origin isolated (its clock precise to 5 µs rather than 100 µs). */
+  crossOriginIsolated?: boolean;
   note?: string;
 }
 

@@ -25,6 +25,8 @@ export interface PageEnv {
   tfjsVersion: string;
   hasGradients: boolean;
   userAgent: string;
+  /** Cross-origin isolated: performance.now() is then precise to 5 µs, not coarsened to 100 µs. */
+  crossOriginIsolated: boolean;
 }
 
 export async function init(): Promise<PageEnv> {
@@ -43,6 +45,7 @@ export async function init(): Promise<PageEnv> {
     tfjsVersion: tf.version_core,
     hasGradients: tf.getGradient('Conv2D') !== undefined,
     userAgent: navigator.userAgent,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
 }
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { buildPageScript } from '../../scripts/browser/bundle';
 import { chromiumArgs, chromiumMissing, chromiumPath, launchChromium } from '../../scripts/browser/chromium';
-import { StaticServer } from '../../scripts/browser/server';
+import { CROSS_ORIGIN_ISOLATION, StaticServer } from '../../scripts/browser/server';
 import { serveTfjsPage } from '../../scripts/browser/tfjs_page';
 import { describeError } from './measure';
 import { bySize, SectionContext } from './node_runner';
@@ -66,6 +66,8 @@ export async function runWebglSection(specs: CaseSpec[], ctx: SectionContext, op
   try {
     server = await serveTfjsPage({
       root: opts.root, title: 'tfjs-im2col webgl bench', library: opts.library,
+      // Cross-origin isolated, the page's clock ticks in 5 µs instead of 100 µs (Chromium's coarsening).
+      headers: CROSS_ORIGIN_ISOLATION,
       pageScript: await buildPageScript(opts.root, 'benchmarks/suite/webgl_page.ts', 'benchPage'),
       // The cpu reference output of a case, as raw float32.
       routes: {
@@ -85,6 +87,7 @@ export async function runWebglSection(specs: CaseSpec[], ctx: SectionContext, op
     const env: WebglEnv = {
       ...launch, renderer: penv.renderer, vendor: penv.vendor, webglVersion: penv.webglVersion, float32RenderTargets: penv.float32RenderTargets,
       software: SOFTWARE.test(penv.renderer), chromiumVersion: browser.version(), oursOnWebgl: penv.oursOnWebgl,
+      crossOriginIsolated: penv.crossOriginIsolated,
       note: penv.hasGradients ? undefined : 'no gradients registered in the page: the training step cannot run',
     };
     if (opts.gpu && env.software) {

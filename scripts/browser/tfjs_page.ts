@@ -27,6 +27,8 @@ export interface TfjsPageOptions {
   routes?: Record<string, Route>;
   mounts?: Record<string, string>;
   port?: number;
+  /** Extra headers on every response (e.g. CROSS_ORIGIN_ISOLATION). */
+  headers?: Record<string, string>;
 }
 
 /** Serves the page at `/`, tfjs under /node_modules/@tensorflow/, our bundle and the page script under /lib/. */
@@ -45,5 +47,6 @@ ${scripts.map((s) => `<script src="${s}"></script>`).join('\n')}
       '/lib/page.js': { body: options.pageScript, type: 'text/javascript; charset=utf-8' },
     },
     mounts: { ...options.mounts, '/node_modules/@tensorflow/': path.join(options.root, 'node_modules/@tensorflow') },
+    headers: options.headers,
   });
 }
