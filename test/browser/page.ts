@@ -564,7 +564,10 @@ export async function programsOf(c: KernelCall, handover = true): Promise<{ buil
     const original = backend.runWebGLProgram;
     const runs: string[] = [];
     backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
-      runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}]`);
+      // The shader source tells programs with the same inputs and output apart (e.g. two pooling programs).
+      let hash = 0;
+      for (const ch of String(args[0].userCode)) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+      runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}] #${hash >>> 0}`);
       return original.apply(this, args);
     };
     const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, tf.tensor(values[name], shape)]));
