@@ -226,11 +226,13 @@ test('shape classes left to the builtin run exactly its programs (unless the fla
     dW([1, 32, 32, 1], [1, 28, 28, 6], [5, 5, 1, 6]), // LeNet b1 C1's filter gradient: 117,600 multiply-adds
     conv([8, 5, 5, 16], [5, 5, 16, 120], 'valid'), // LeNet C5: one output pixel per image
     pool([2, 28, 28, 8], 'same'), // max pooling whose windows reach into padding, none wholly
+    { kernel: 'MaxPool', inputs: { x: [1, 28, 28, 16] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } }, // 12,544 values
   ];
   const ours = [
     conv([1, 32, 32, 1], [5, 5, 1, 6], 'valid'), // LeNet b1 C1: windows of 25 values
     dW([1, 14, 14, 6], [1, 10, 10, 16], [5, 5, 6, 16]), // LeNet b1 C3's filter gradient: 240,000 multiply-adds
     pool([2, 27, 27, 8], 'valid'), // overlapping 3×3/2 windows inside the input (AlexNet's pools)
+    { kernel: 'MaxPool', inputs: { x: [8, 8, 8, 64] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } }, // 32,768 values
     // Padding 3 around 3×3 windows: the corner windows hold only padding, where ours writes −Infinity.
     { kernel: 'MaxPool', inputs: { x: [1, 5, 5, 2] }, attrs: { filterSize: [3, 3], strides: [1, 1], pad: 3 } },
   ];

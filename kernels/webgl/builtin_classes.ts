@@ -91,6 +91,13 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
       `(${SYNC_RUNS}), 0.96× in the run before; AlexNet's unpadded 3×3/2 pools, ours 1.02–1.19×`,
   },
   {
+    kernel: 'MaxPool', name: 'max pooling over disjoint windows of an input of at most 17,280 values',
+    applies: (g) => disjointInside(g) && g.batch * g.inH * g.inW * g.inC <= 17_280,
+    measured: `2×2/2 pools at batch 1, three runs each: SimpleConvNet (17,280 values) 1.00 / 0.91 / 0.97×, DeepConvNet ` +
+      `pool1 (12,544) 0.95 / 0.86 / 0.97× (0.75 vs 0.73 ms), pool2 (8,192) 0.89 / 0.80 / 1.01×, pool3 (4,096) ` +
+      `0.94 / 1.00 / 0.94×; DeepConvNet b8 pool3 (32,768) 1.00 / 1.00 / 1.05×, left to ours; ${SYNC_RUNS}`,
+  },
+  {
     kernel: 'MaxPoolGrad', name: 'max-pool gradient over disjoint windows of an input of at most 32,768 values',
     applies: (g) => disjointInside(g) && g.batch * g.inH * g.inW * g.inC <= 32_768,
     measured: `2×2/2 pools: SimpleConvNet b1 (17,280 values) 6.60 vs 7.10 ms (0.93×), DeepConvNet b1 pool1 (12,544) 0.91×, ` +
