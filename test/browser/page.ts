@@ -464,6 +464,23 @@ export async function simpleConvNetMnist(limit = 10000, batchSize = 1000): Promi
 // The depthwise convolution tests' page functions (test/webgl_depthwise.test.ts).
 export * from './depthwise_page';
 
+/**
+ * Logs every program the webgl backend runs until `stop()`: its inputs, output shape and a hash of its shader
+ * source (which tells programs with the same inputs and output apart, e.g. two pooling programs).
+ */
+function logPrograms(): { runs: string[]; stop(): void } {
+  const backend = tf.backend();
+  const original = backend.runWebGLProgram;
+  const runs: string[] = [];
+  backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
+    let hash = 0;
+    for (const ch of String(args[0].userCode)) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+    runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}] #${hash >>> 0}`);
+    return original.apply(this, args);
+  };
+  return { runs, stop: () => { backend.runWebGLProgram = original; } };
+}
+
 export interface PackedUploadReport {
   /** Programs our Conv2D / Conv2DBackpropInput ran on their second call with the same CPU-made filter (and dy). */
   secondCallPrograms: { forward: number; dx: number };
@@ -491,14 +508,9 @@ export async function packedUploadCheck(): Promise<PackedUploadReport> {
     filter, tf.add(filter, 1), tf.transpose(filter, [3, 0, 1, 2]), tf.matMul(tf.reshape(filter, [6, 15]), tf.ones([15, 2])),
     tf.conv2d(x, filter, 1, 'valid'), tf.mul(dy, 2), tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, dxAttrs),
   ]);
-  const backend = tf.backend();
-  const runs: string[] = [];
-  const original = backend.runWebGLProgram;
-  backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
-    runs.push(String(args[0].variableNames));
-    return original.apply(this, args);
-  };
   await useImpl('oursGL');
+  const log = logPrograms();
+  const { runs } = log;
   const x = tf.tensor(xv, xShape);
   const filter = tf.tensor(fv, fShape);
   const dy = tf.tensor(dyv, dyShape);
@@ -517,7 +529,7 @@ export async function packedUploadCheck(): Promise<PackedUploadReport> {
       dx: counted(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, dxAttrs)),
     };
   } finally {
-    backend.runWebGLProgram = original;
+    log.stop();
   }
   await useImpl('builtinGL');
   const outs = later(x, filter, dy);
@@ -560,20 +572,12 @@ export async function programsOf(c: KernelCall, handover = true): Promise<{ buil
   const values = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, randomValues(size(shape), next)]));
   const once = async (impl: Impl) => {
     await useImpl(impl);
-    const backend = tf.backend();
-    const original = backend.runWebGLProgram;
-    const runs: string[] = [];
-    backend.runWebGLProgram = function (this: unknown, ...args: any[]) {
-      // The shader source tells programs with the same inputs and output apart (e.g. two pooling programs).
-      let hash = 0;
-      for (const ch of String(args[0].userCode)) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
-      runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}] #${hash >>> 0}`);
-      return original.apply(this, args);
-    };
+    const log = logPrograms();
+    const { runs } = log;
     const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, tf.tensor(values[name], shape)]));
     try {
       // Upload the inputs first, so that only the kernel's own programs are listed.
-      for (const t of Object.values(inputs)) backend.uploadToGPU((t as any).dataId);
+      for (const t of Object.values(inputs)) tf.backend().uploadToGPU((t as any).dataId);
       runs.length = 0;
       const y = tf.engine().runKernel(c.kernel, inputs, c.attrs);
       const called = [...runs];
@@ -581,7 +585,7 @@ export async function programsOf(c: KernelCall, handover = true): Promise<{ buil
       y.dispose();
       return { runs: called, out };
     } finally {
-      backend.runWebGLProgram = original;
+      log.stop();
       Object.values(inputs).forEach((t: any) => t.dispose());
     }
   };
