@@ -245,12 +245,29 @@ test('a digit drawn with pointer events is classified right with the book\'s wei
       [0, [ellipse]],
       [7, [[[0.28, 0.2], [0.72, 0.2], [0.45, 0.82]]]],
     ];
-    for (const [digit, strokes] of digits) {
+    // When each pointerup happens (capture phase: before the page's own handler reads the drawing).
+    await s.page.evaluate(() => window.addEventListener('pointerup', () => {
+      (window as any).lastPointerUp = performance.now();
+    }, { capture: true }));
+    for (const [i, [digit, strokes]] of digits.entries()) {
       await s.page.click('#clear');
       await s.page.evaluate(() => delete (window as any).playground.prediction);
+      if (i === 0) {
+        // The first live prediction's read-back takes a second, so pointerup comes while it is under way:
+        // the drawing must still be predicted once it is finished.
+        await s.page.evaluate(() => {
+          const proto = (window as any).tf.Tensor.prototype;
+          const data = proto.data;
+          proto.data = async function (this: unknown) {
+            proto.data = data;
+            await new Promise((r) => setTimeout(r, 1000));
+            return data.call(this);
+          };
+        });
+      }
       for (const st of strokes) await stroke(s.page, st);
-      await waitFor(s.page, 'p.prediction', 30_000);
-      await s.page.waitForTimeout(300); // the prediction after pointerup
+      // A prediction of the finished drawing: read after the last pointerup.
+      await waitFor(s.page, 'p.prediction && p.prediction.at >= window.lastPointerUp', 30_000);
       const p = await pg(s.page);
       expect({ digit, predicted: p.prediction.digit, source: p.prediction.source }).toEqual({ digit, predicted: digit, source: 'book' });
       expect(p.prediction.probabilities[digit]).toBeGreaterThan(0.5);

@@ -42,7 +42,8 @@ interface PlaygroundState {
   /** tfjs-backend-wasm's own threads (XNNPACK), which cross-origin isolation allows. */
   wasmThreads?: boolean;
   mnistBytes?: number;
-  prediction?: { digit: number; probabilities: number[]; source: string };
+  /** The last prediction of the drawing; `at`: performance.now() when the drawing was read for it. */
+  prediction?: { digit: number; probabilities: number[]; source: string; at: number };
   bench?: { done: boolean; renderer: string; cases: ReturnType<typeof benchSummary>; report?: Report; error?: string };
   validate?: { done: boolean; rows: unknown[]; disagreements: number; error?: string };
 }
@@ -235,11 +236,32 @@ async function getBookModel(): Promise<any> {
 // ---------------------------------------------------------------- drawing pad
 
 let predictPending = false;
+let predictAgain = false;
 
+/**
+ * Predicts the drawing. A call while a prediction is under way is not dropped: the drawing is predicted again
+ * when it ends (else a slow live prediction would swallow the one made on pointerup, and the last stroke's
+ * end would never be classified).
+ */
 async function predictDrawing(): Promise<void> {
-  if (predictPending) return;
+  if (predictPending) {
+    predictAgain = true;
+    return;
+  }
   predictPending = true;
   try {
+    do {
+      predictAgain = false;
+      await predictOnce();
+    } while (predictAgain);
+  } finally {
+    predictPending = false;
+  }
+}
+
+async function predictOnce(): Promise<void> {
+  try {
+    const at = performance.now();
     const input = pad.toMnist();
     showSmall($<HTMLCanvasElement>('digit-small'), input);
     const source = select('predict-source').value;
@@ -260,11 +282,9 @@ async function predictDrawing(): Promise<void> {
     const digit = p.indexOf(Math.max(...p));
     setText('prediction', `${digit}`);
     renderBars(p);
-    pg.prediction = { digit, probabilities: p, source };
+    pg.prediction = { digit, probabilities: p, source, at };
   } catch (e) {
     fail('prediction', e);
-  } finally {
-    predictPending = false;
   }
 }
 
