@@ -13,6 +13,8 @@ export type { Im2colKernelName, RegisterOptions, Registration } from './registra
 export { col2im, convOutputSize, im2col } from './book';
 export { KernelInputError } from '../kernels/core/geometry';
 export { BUILTIN_CLASSES_FLAG } from '../kernels/webgl/builtin_classes';
+export { TILED_GEMM_FLAG } from '../kernels/webgl/conv';
+export { observeMultiTargetPrograms } from '../kernels/webgl/multi_target';
 export {
   availableGemmEngines, bestGemmEngineName, currentGemmEngine, GEMM_ENGINE_NAMES, getGemmEngine, MAX_GEMM_THREADS,
   selectBestGemmEngine, setGemmEngine, shutdownGemmThreads, useGemmEngine,

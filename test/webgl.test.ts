@@ -17,7 +17,9 @@
  */
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
-import type { Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase } from './browser/page';
+import type {
+  Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase, TiledGemmRun,
+} from './browser/page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
 import { MAX_VARIANTS } from '../kernels/webgl/programs/variants';
@@ -206,6 +208,69 @@ test('tf.grad through conv, relu, maxPool and avgPool matches the builtins (NHWC
   }
 }, 120_000);
 
+test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the references at every edge, as does the one-texel GEMM', async () => {
+  const base: ConvCase = {
+    batch: 3, inH: 7, inW: 5, inC: 3, outC: 5, filterH: 3, filterW: 3, strides: [1, 1], dilations: [1, 1], pad: 'same',
+    dataFormat: 'NHWC', activation: 'relu', bias: 'channel', seed: 1,
+  };
+  const cases: ConvCase[] = [
+    // Odd everything: rows per image (outW 5), inner size (K = 27; dx: outC = 5), output columns (5).
+    base,
+    // NCHW with prelu: the GEMM in NHWC, then the transpose with the epilogue.
+    { ...base, dataFormat: 'NCHW', activation: 'prelu', bias: 'full', seed: 2 },
+    // Strided and padded; K = 45 (⌈K/2⌉ = 23 pairs: the last tile of each split is partly past the edge). The
+    // filter is an op's output: its texture's layout (inC 5 odd) is not the GEMM's, so it is packed anew.
+    {
+      ...base, batch: 4, inH: 9, inW: 9, inC: 5, outC: 7, strides: [2, 2], pad: 1, activation: 'leakyrelu', seed: 3,
+      filterFromOp: true,
+    },
+    // 1,024 output row pairs, 2 column pairs: the targets [512, 2] (and im2col's [2048, 9]) exceed 128 texels
+    // and are laid out squarer in that configuration.
+    { ...base, batch: 8, inH: 16, inW: 16, inC: 1, outC: 4, activation: 'linear', bias: 'none', seed: 4 },
+    // One output column pair, K even (inC 2): dW's texels are the filter's.
+    { ...base, batch: 2, inH: 6, inW: 6, inC: 2, outC: 2, filterH: 2, filterW: 2, pad: 'valid', seed: 5 },
+    // 1×1: the GEMM reads x itself, uploaded unpacked, so it is packed on the way in.
+    { ...base, batch: 2, inH: 5, inW: 7, inC: 6, outC: 5, filterH: 1, filterW: 1, pad: 'valid', seed: 6 },
+  ];
+  const runs = await call<TiledGemmRun[]>('tiledGemmCheck', cases);
+  expect(runs).toHaveLength(4 * cases.length);
+  const worst = checkComparisons(runs.map((r) => ({ testCase: { config: r.config, ...r.testCase }, cmp: r.cmp })));
+  for (const r of runs) {
+    for (const c of Object.values(r.cmp)) {
+      expect(c.vsBuiltinGL).not.toBeNull();
+      expect(c.vsBuiltinCPU).not.toBeNull();
+    }
+    // Each configuration ran the programs it names: forward and dx GEMMs, dW's reduction.
+    const expected = r.config.startsWith('one texel') ? [] : r.config.startsWith('4')
+      ? ['GemmReduceTiles2x2', 'GemmTiles2x2nn', 'GemmTiles2x2nt'] : ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt'];
+    expect({ config: r.config, seed: r.testCase.seed, programs: r.multiTarget })
+      .toEqual({ config: r.config, seed: r.testCase.seed, programs: expected });
+  }
+  // The 128-texel configuration did lay some targets out squarer (the others never).
+  expect(runs.filter((r) => r.squarerTarget).map((r) => r.config))
+    .toEqual(expect.arrayContaining(['8 targets, textures at most 128 texels wide']));
+  expect(runs.some((r) => r.squarerTarget && !r.config.includes('128'))).toBe(false);
+  logWorst(`tiled GEMMs: ${cases.length} cases × 4 configurations`, worst);
+  // A value the flag does not know is refused, naming the kernel, the flag and the value.
+  const refused = await session.page.evaluate(async () => {
+    const g = globalThis as any;
+    await g.harness.useImpl('oursGL');
+    g.tf.env().set(g.tfjsIm2col.TILED_GEMM_FLAG, 'sometimes');
+    const x = g.tf.ones([1, 4, 4, 8]);
+    const f = g.tf.ones([3, 3, 8, 8]);
+    try {
+      g.tf.conv2d(x, f, 1, 'same').dispose();
+      return 'no error';
+    } catch (e) {
+      return String((e as Error).message);
+    } finally {
+      g.tf.env().set(g.tfjsIm2col.TILED_GEMM_FLAG, 'measured');
+      g.tf.dispose([x, f]);
+    }
+  });
+  expect(refused).toMatch(/^Conv2D: the tfjs flag IM2COL_WEBGL_TILED_GEMM is "sometimes"; expected 'measured', 'always' or 'never'/);
+}, 300_000);
+
 test('a CPU-made filter and dy are uploaded packed once: later calls pack nothing, and the tensors keep their values for every op', async () => {
   const r = await call<PackedUploadReport>('packedUploadCheck');
   // im2col + GEMM, and GEMM + col2im: no packing pass for the filter or dy.
@@ -291,6 +356,16 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     const pools = sampleValid(poolCaseArb, validPool, SMALL_POOL_CASES, 77).map((c) => variant.forceF16 ? { ...c, ties: true } : c);
     const results = [];
     for (const testCase of convs) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runConvCase', testCase) });
+    // The same convolutions with every GEMM tiled where the context allows it: WebGL1 has no multiple render
+    // targets, so it keeps the one-texel GEMMs; float16 textures tile.
+    const tiledPrograms = new Set<string>();
+    for (const testCase of convs) {
+      const r = await callOn<{ cmp: Record<string, Comparison>; multiTarget: string[] }>(s, 'runConvCaseTiling', testCase, 'always');
+      results.push({ testCase: { tiling: 'always', ...testCase }, cmp: r.cmp });
+      r.multiTarget.forEach((k) => tiledPrograms.add(k));
+    }
+    expect([...tiledPrograms].sort()).toEqual(variant.webglVersion === 1 ? []
+      : ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt']);
     for (const testCase of pools) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', testCase) });
     // (Not under float16: rounding the random activations to f16 moves maxima, so the
     // maxPool in the chain routes gradients differently from the f32 cpu.)
@@ -300,7 +375,7 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     const worst = checkComparisons(results, tolerance);
     for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
       'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
-    logWorst(`${variant.name} (${s.env.renderer}): ${convs.length} conv + ${pools.length} pool cases` +
+    logWorst(`${variant.name} (${s.env.renderer}): ${convs.length} conv (each also tiling 'always') + ${pools.length} pool cases` +
       `${variant.forceF16 ? '' : ' + 2 tf.grad cases'}`, worst);
     expect(s.errors).toEqual([]);
   }, 300_000);

@@ -78,8 +78,9 @@ function binaryCache(): Record<string, unknown> {
 }
 
 /**
- * Runs `fn` recording every distinct shader key tfjs looks up meanwhile (compiled or found in its cache):
- * the number of programs a fresh page would compile for the same work.
+ * Runs `fn` recording every distinct shader key tfjs looks up meanwhile (compiled or found in its cache),
+ * and every multi-target program of ours drawn (those bypass tfjs's cache): the number of programs a fresh
+ * page would compile for the same work.
  */
 async function withProgramKeys<T>(keys: Set<string>, fn: () => Promise<T>): Promise<T> {
   const backend = tf.backend() as { getAndSaveBinary: (key: string, make: () => unknown) => unknown };
@@ -88,10 +89,13 @@ async function withProgramKeys<T>(keys: Set<string>, fn: () => Promise<T>): Prom
     keys.add(key);
     return original.call(this, key, make);
   };
+  const ours = typeof tfjsIm2col !== 'undefined' && typeof tfjsIm2col.observeMultiTargetPrograms === 'function';
+  if (ours) tfjsIm2col.observeMultiTargetPrograms((key: string) => keys.add(`multi-target ${key}`));
   try {
     return await fn();
   } finally {
     backend.getAndSaveBinary = original;
+    if (ours) tfjsIm2col.observeMultiTargetPrograms(null);
   }
 }
 

@@ -184,6 +184,8 @@ export interface ConvCase {
   activation: 'linear' | 'relu' | 'prelu' | 'elu' | 'relu6' | 'leakyrelu' | 'sigmoid';
   bias: 'none' | 'channel' | 'scalar' | 'full';
   seed: number;
+  /** The filter is the output of an op (a texture laid out for its own 4-D shape on webgl), not uploaded values. */
+  filterFromOp?: boolean;
 }
 
 export async function runConvCase(c: ConvCase): Promise<Record<string, Comparison>> {
@@ -208,7 +210,8 @@ export async function runConvCase(c: ConvCase): Promise<Record<string, Compariso
   const names = ['Conv2D', 'FusedConv2D', ...(backprop ? ['Conv2DBackpropInput', 'Conv2DBackpropFilter'] : [])];
   return compareAll(names, () => {
     const x = tf.tensor(xv, xShape);
-    const filter = tf.tensor(fv, fShape);
+    const filterValues = tf.tensor(fv, fShape);
+    const filter = c.filterFromOp ? tf.mul(filterValues, 1) : filterValues;
     const dy = tf.tensor(dyv, outShape);
     const bias = bv ? tf.tensor(bv, biasShape) : undefined;
     const alpha = c.activation === 'prelu' ? tf.tensor(av, alphaShape) : undefined;
@@ -226,7 +229,7 @@ export async function runConvCase(c: ConvCase): Promise<Record<string, Compariso
       }
       return outs;
     } finally {
-      [x, filter, dy, bias, alpha].forEach((t) => t?.dispose());
+      [x, filterValues, filter, dy, bias, alpha].forEach((t) => t?.dispose());
     }
   });
 }
@@ -478,7 +481,89 @@ function logPrograms(): { runs: string[]; stop(): void } {
     runs.push(`[${args[0].variableNames}] -> [${args[0].outputShape}] #${hash >>> 0}`);
     return original.apply(this, args);
   };
-  return { runs, stop: () => { backend.runWebGLProgram = original; } };
+  // Our multi-target draws (the tiled GEMMs) bypass runWebGLProgram.
+  tfjsIm2col.observeMultiTargetPrograms((key: string) => runs.push(key));
+  return {
+    runs,
+    stop: () => {
+      backend.runWebGLProgram = original;
+      tfjsIm2col.observeMultiTargetPrograms(null);
+    },
+  };
+}
+
+export interface TiledGemmRun {
+  config: string;
+  testCase: ConvCase;
+  cmp: Record<string, Comparison>;
+  /** Multi-target programs our kernels drew (observeMultiTargetPrograms). */
+  multiTarget: string[];
+  /** Some target's texture had another shape than its logical one (tfjs laid it out squarer). */
+  squarerTarget: boolean;
+}
+
+/**
+ * Runs each convolution case (Conv2D, FusedConv2D, both backprops) against the three references with the
+ * GEMMs one texel per fragment (the tiled GEMMs turned off), tiled over 8 render targets (this renderer's
+ * maximum), tiled over 4 (a GPU reporting MAX_DRAW_BUFFERS 4, WebGL2's minimum), and tiled with a maximum
+ * texture size of 128, which makes tfjs lay the larger textures out in squarer shapes.
+ */
+export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]> {
+  const flag = tfjsIm2col.TILED_GEMM_FLAG;
+  const saved = { tiling: tf.env().get(flag), maxTexture: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') };
+  const gl = glOf() as WebGL2RenderingContext;
+  const getParameter = gl.getParameter;
+  const configs = [
+    { config: 'one texel per fragment', tiling: 'never' },
+    { config: '8 targets', tiling: 'always' },
+    { config: '4 targets', tiling: 'always', targets: 4 },
+    { config: '8 targets, textures at most 128 texels wide', tiling: 'always', maxTexture: 128 },
+  ];
+  const runs: TiledGemmRun[] = [];
+  try {
+    for (const c of configs) {
+      tf.env().set(flag, c.tiling);
+      tf.env().set('WEBGL_MAX_TEXTURE_SIZE', c.maxTexture ?? saved.maxTexture);
+      gl.getParameter = function (this: WebGL2RenderingContext, p: number) {
+        if (c.targets && (p === gl.MAX_DRAW_BUFFERS || p === gl.MAX_COLOR_ATTACHMENTS)) return c.targets;
+        return getParameter.call(this, p);
+      } as typeof gl.getParameter;
+      for (const testCase of cases) {
+        const seen = new Set<string>();
+        let squarerTarget = false;
+        tfjsIm2col.observeMultiTargetPrograms((key: string, draw: { targetShape: number[]; texShape: number[] }) => {
+          seen.add(key);
+          squarerTarget ||= draw.texShape.join() !== draw.targetShape.join();
+        });
+        try {
+          const cmp = await runConvCase(testCase);
+          runs.push({ config: c.config, testCase, cmp, multiTarget: [...seen].sort(), squarerTarget });
+        } finally {
+          tfjsIm2col.observeMultiTargetPrograms(null);
+        }
+      }
+    }
+  } finally {
+    gl.getParameter = getParameter;
+    tf.env().set(flag, saved.tiling);
+    tf.env().set('WEBGL_MAX_TEXTURE_SIZE', saved.maxTexture);
+  }
+  return runs;
+}
+
+/** runConvCase with the tfjs flag IM2COL_WEBGL_TILED_GEMM set to `mode`, and the multi-target programs drawn. */
+export async function runConvCaseTiling(c: ConvCase, mode: string): Promise<{ cmp: Record<string, Comparison>; multiTarget: string[] }> {
+  const flag = tfjsIm2col.TILED_GEMM_FLAG;
+  const saved = tf.env().get(flag);
+  const seen = new Set<string>();
+  tf.env().set(flag, mode);
+  tfjsIm2col.observeMultiTargetPrograms((key: string) => seen.add(key));
+  try {
+    return { cmp: await runConvCase(c), multiTarget: [...seen].sort() };
+  } finally {
+    tfjsIm2col.observeMultiTargetPrograms(null);
+    tf.env().set(flag, saved);
+  }
 }
 
 export interface PackedUploadReport {

@@ -17,6 +17,7 @@ import { registerIm2colKernels } from '../../src/registration';
 import { cpuKernelConfigs } from '../../kernels/cpu';
 import { webglKernelConfigs } from '../../kernels/webgl';
 import { BUILTIN_CLASSES_FLAG } from '../../kernels/webgl/builtin_classes';
+import { TILED_GEMM_FLAG } from '../../kernels/webgl/conv';
 import { wasmKernelConfigs } from '../../kernels/wasm';
 
 const jasmineRequire = require('jasmine-core/lib/jasmine-core/jasmine.js');
@@ -40,8 +41,12 @@ const TEST_ENVS = {
   cpu: { name: 'cpu', backendName: 'cpu', isDataSync: true },
   webgl: {
     name: 'webgl2', backendName: 'webgl', isDataSync: true,
-    // Our kernels take every call, also in the shape classes they leave to the builtin by default.
-    flags: { WEBGL_VERSION: 2, WEBGL_CPU_FORWARD: false, WEBGL_SIZE_UPLOAD_UNIFORM: 0, [BUILTIN_CLASSES_FLAG]: false },
+    // Our kernels take every call, also in the shape classes they leave to the builtin by default, and every
+    // convolution GEMM is the tiled one (the one-texel GEMMs run in test/webgl.test.ts's sweeps).
+    flags: {
+      WEBGL_VERSION: 2, WEBGL_CPU_FORWARD: false, WEBGL_SIZE_UPLOAD_UNIFORM: 0, [BUILTIN_CLASSES_FLAG]: false,
+      [TILED_GEMM_FLAG]: 'always',
+    },
   },
   // tfjs-backend-wasm's own spec run uses this environment (single-threaded in Node).
   wasm: { name: 'wasm', backendName: 'wasm', isDataSync: true },

@@ -1,0 +1,182 @@
+/**
+ * Programs that write several output textures in one draw (WebGL2 multiple
+ * render targets), run beside tfjs's program runner, which binds one output.
+ *
+ * Why: on a renderer bound by texture reads (SwiftShader measured so), a
+ * fragment that writes one packed texel gets 4 products per 2 reads at best.
+ * A fragment writing T texels of a tile reads each operand texel once for
+ * all of them (GemmTilesProgram): 2.7 products per read with 8 targets.
+ *
+ * The inputs are tfjs tensors read in the packed layout of the shapes given;
+ * the targets are new packed tensors that tfjs owns and disposes like any
+ * other. GL state that tfjs relies on (its framebuffer) is restored after
+ * the draw; everything else tfjs sets again before each of its own draws.
+ */
+import { env, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GPGPUContext } from '@tensorflow/tfjs-backend-webgl';
+import { PackedCopyProgram } from './programs';
+import { release, run, view, WebGLBackend } from './util';
+
+/** A program for drawToTargets: its fragment source and the names of its uniforms. */
+export interface MultiTargetProgram {
+  /** Identifies the source (the compiled program is cached under it). */
+  key: string;
+  /** GLSL ES 3.00 fragment shader declaring `layout(location = i) out vec4` for each target. */
+  source: string;
+  /** Sampler names, one per input, in order. */
+  samplers: string[];
+  /**
+   * int / ivec2 uniforms, set from the values given to drawToTargets. Besides
+   * these, each sampler S has `ivec2 STexShape` (tfjs's texShape of the input,
+   * in elements) and the program `ivec2 outTexels` (the targets' texel width, height).
+   */
+  intUniforms: string[];
+  targets: number;
+}
+
+type Program = ReturnType<GPGPUContext['createProgram']>;
+type Location = WebGLUniformLocation | null;
+interface Compiled { program: Program; samplers: Location[]; texShapes: Location[]; ints: Location[]; outTexels: Location }
+
+const compiled = new WeakMap<GPGPUContext, Map<string, Compiled>>();
+/** A multi-target draw as observeMultiTargetPrograms reports it. */
+export interface MultiTargetDraw {
+  /** Each target's logical (packed) shape and tfjs's texture shape for it (squarer than that for large ones). */
+  targetShape: [number, number];
+  texShape: [number, number];
+}
+type Observer = (key: string, draw: MultiTargetDraw) => void;
+let observer: Observer | null = null;
+
+/**
+ * Calls `fn` with the key of every multi-target program drawn from now on (null stops): these draws do not
+ * pass through tfjs's program runner or compile cache, where counts of a call's programs usually look.
+ */
+export function observeMultiTargetPrograms(fn: Observer | null): void {
+  observer = fn;
+}
+const framebuffers = new WeakMap<GPGPUContext, WebGLFramebuffer>();
+
+/** How many targets one draw may write here (0 without WebGL2). */
+export function maxTargets(backend: WebGLBackend): number {
+  if (env().getNumber('WEBGL_VERSION') !== 2) return 0;
+  const gl = backend.gpgpu.gl as WebGL2RenderingContext;
+  return Math.min(gl.getParameter(gl.MAX_DRAW_BUFFERS) as number, gl.getParameter(gl.MAX_COLOR_ATTACHMENTS) as number);
+}
+
+function compile(gpgpu: GPGPUContext, p: MultiTargetProgram): Compiled {
+  let cache = compiled.get(gpgpu);
+  if (!cache) compiled.set(gpgpu, cache = new Map());
+  const hit = cache.get(p.key);
+  if (hit) return hit;
+  const gl = gpgpu.gl;
+  const shader = gl.createShader(gl.FRAGMENT_SHADER)!;
+  gl.shaderSource(shader, p.source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
+    throw new Error(`${p.key}: fragment shader failed to compile: ${gl.getShaderInfoLog(shader)}`);
+  }
+  // tfjs's vertex shader and full-screen quad, so its VAO setup applies.
+  const program = gpgpu.createProgram(shader);
+  gpgpu.buildVao(program);
+  const c: Compiled = {
+    program,
+    samplers: p.samplers.map((s) => gl.getUniformLocation(program, s)),
+    texShapes: p.samplers.map((s) => gl.getUniformLocation(program, `${s}TexShape`)),
+    ints: p.intUniforms.map((s) => gl.getUniformLocation(program, s)),
+    outTexels: gl.getUniformLocation(program, 'outTexels'),
+  };
+  cache.set(p.key, c);
+  return c;
+}
+
+/** Packed textures [.., r, c] and [.., r', c] hold the same texels in the same order when r = r' or both are even. */
+function sameTexels(stored: number[], wanted: number[]): boolean {
+  const [r1, c1] = stored.length >= 2 ? stored.slice(-2) : [1, stored[0]];
+  const [r2, c2] = wanted.length >= 2 ? wanted.slice(-2) : [1, wanted[0]];
+  return c1 === c2 && (r1 === r2 || (r1 % 2 === 0 && r2 % 2 === 0));
+}
+
+/**
+ * `t` read as a packed texture of its shape: the tensor's own texture when it
+ * already is one (a tensor still on the CPU is uploaded so, as tfjs uploads a
+ * packed program's inputs), otherwise a packed copy that the caller disposes.
+ */
+function packedOperand(backend: WebGLBackend, t: TensorInfo): [TensorInfo, TensorInfo | null] {
+  const data = backend.texData.get(t.dataId);
+  if (data.texture == null) {
+    data.isPacked = true;
+    data.shape = t.shape;
+    backend.uploadToGPU(t.dataId);
+  }
+  if (data.isPacked && data.slice == null && sameTexels(data.shape, t.shape)) return [t, null];
+  const copy = run(backend, new PackedCopyProgram(t.shape), [t], []);
+  return [view(copy, t.shape), copy];
+}
+
+/** The texel width and height of a packed texture of tfjs's (element) texShape. */
+function texels(texShape: [number, number]): [number, number] {
+  return [Math.max(1, Math.ceil(texShape[1] / 2)), Math.max(1, Math.ceil(texShape[0] / 2))];
+}
+
+/** Runs `p` over new packed targets of `targetShape` each and returns them; `ints` gives each of `p.intUniforms` one or two values. */
+export function drawToTargets(
+  backend: WebGLBackend, p: MultiTargetProgram, inputs: TensorInfo[], targetShape: [number, number], ints: number[][],
+): TensorInfo[] {
+  const gpgpu = backend.gpgpu;
+  const gl = gpgpu.gl as WebGL2RenderingContext;
+  const temps: Array<TensorInfo | null> = [];
+  const targets: TensorInfo[] = [];
+  try {
+    const operands = inputs.map((t) => {
+      const [operand, temp] = packedOperand(backend, t);
+      temps.push(temp);
+      return operand;
+    });
+    for (let i = 0; i < p.targets; i++) {
+      const t = backend.makeTensorInfo(targetShape, 'float32');
+      targets.push(t);
+      backend.texData.get(t.dataId).isPacked = true;
+      backend.uploadToGPU(t.dataId);
+    }
+    const c = compile(gpgpu, p);
+    const targetData = targets.map((t) => backend.texData.get(t.dataId));
+    observer?.(p.key, { targetShape, texShape: targetData[0].texShape as [number, number] });
+    if (env().getBool('ENGINE_COMPILE_ONLY')) return targets;
+    const [width, height] = texels(targetData[0].texShape as [number, number]);
+    let fb = framebuffers.get(gpgpu);
+    if (!fb) framebuffers.set(gpgpu, fb = gl.createFramebuffer()!);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    try {
+      targetData.forEach((d, i) =>
+        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, d.texture!.texture, 0));
+      gl.drawBuffers(targetData.map((_, i) => gl.COLOR_ATTACHMENT0 + i));
+      gl.viewport(0, 0, width, height);
+      gl.scissor(0, 0, width, height);
+      gpgpu.setProgram(c.program);
+      gpgpu.bindVertexArray(c.program.vao);
+      c.ints.forEach((loc, i) => {
+        const v = ints[i];
+        if (v.length === 1) gl.uniform1i(loc, v[0]);
+        else gl.uniform2i(loc, v[0], v[1]);
+      });
+      gl.uniform2i(c.outTexels, width, height);
+      operands.forEach((t, i) => {
+        const d = backend.texData.get(t.dataId);
+        gpgpu.setInputMatrixTexture(d.texture!.texture, c.samplers[i]!, i);
+        gl.uniform2i(c.texShapes[i], d.texShape![0], d.texShape![1]);
+      });
+      gpgpu.executeProgram();
+    } finally {
+      targetData.forEach((_, i) =>
+        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, null, 0));
+      gl.bindFramebuffer(gl.FRAMEBUFFER, gpgpu.framebuffer);
+    }
+    return targets;
+  } catch (e) {
+    release(backend, ...targets);
+    throw e;
+  } finally {
+    release(backend, ...temps);
+  }
+}
