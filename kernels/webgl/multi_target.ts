@@ -3,9 +3,10 @@
  * render targets), run beside tfjs's program runner, which binds one output.
  *
  * Why: on a renderer bound by texture reads (SwiftShader measured so), a
- * fragment that writes one packed texel gets 4 products per 2 reads at best.
- * A fragment writing T texels of a tile reads each operand texel once for
- * all of them (GemmTilesProgram): 2.7 products per read with 8 targets.
+ * GEMM fragment that writes one packed texel does 8 multiply-adds per 2
+ * texel reads at best. A fragment writing a tile of texels reads each operand
+ * texel once for all of them (GemmTilesProgram): with 8 targets, 64
+ * multiply-adds per 6 reads, 2.7 times as many per read.
  *
  * The inputs are tfjs tensors read in the packed layout of the shapes given;
  * the targets are new packed tensors that tfjs owns and disposes like any
@@ -39,6 +40,8 @@ type Location = WebGLUniformLocation | null;
 interface Compiled { program: Program; samplers: Location[]; texShapes: Location[]; ints: Location[]; outTexels: Location }
 
 const compiled = new WeakMap<GPGPUContext, Map<string, Compiled>>();
+const framebuffers = new WeakMap<GPGPUContext, WebGLFramebuffer>();
+
 /** A multi-target draw as observeMultiTargetPrograms reports it. */
 export interface MultiTargetDraw {
   /** Each target's logical (packed) shape and tfjs's texture shape for it (squarer than that for large ones). */
@@ -55,7 +58,6 @@ let observer: Observer | null = null;
 export function observeMultiTargetPrograms(fn: Observer | null): void {
   observer = fn;
 }
-const framebuffers = new WeakMap<GPGPUContext, WebGLFramebuffer>();
 
 /** How many targets one draw may write here (0 without WebGL2). */
 export function maxTargets(backend: WebGLBackend): number {
