@@ -271,6 +271,26 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
   expect(refused).toMatch(/^Conv2D: the tfjs flag IM2COL_WEBGL_TILED_GEMM is "sometimes"; expected 'measured', 'always' or 'never'/);
 }, 300_000);
 
+test("the default 'measured' tiling takes the measured classes only: large forward K, outC ≥ 64 for dx, large dW", async () => {
+  const conv = (batch: number, inC: number, outC: number, seed: number): ConvCase => ({
+    batch, inH: 8, inW: 8, inC, outC, filterH: 3, filterW: 3, strides: [1, 1], dilations: [1, 1], pad: 'same',
+    dataFormat: 'NHWC', activation: 'linear', bias: 'none', seed,
+  });
+  const expectations: Array<[ConvCase, string[]]> = [
+    // K 72, outC 64, 1,179,648 multiply-adds: all three tile.
+    [conv(4, 8, 64, 1), ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt']],
+    // The same with outC 32 (589,824): none does.
+    [conv(4, 8, 32, 2), []],
+    // K 18 (forward below 64), outC 64 (dx tiles), 589,824 (dW below 800,000).
+    [conv(8, 2, 64, 3), ['GemmTiles4x2nt']],
+  ];
+  for (const [testCase, programs] of expectations) {
+    const r = await call<{ cmp: Record<string, Comparison>; multiTarget: string[] }>('runConvCaseTiling', testCase, 'measured');
+    checkComparisons([{ testCase, cmp: r.cmp }]);
+    expect({ seed: testCase.seed, programs: r.multiTarget }).toEqual({ seed: testCase.seed, programs });
+  }
+}, 120_000);
+
 test('a CPU-made filter and dy are uploaded packed once: later calls pack nothing, and the tensors keep their values for every op', async () => {
   const r = await call<PackedUploadReport>('packedUploadCheck');
   // im2col + GEMM, and GEMM + col2im: no packing pass for the filter or dy.
