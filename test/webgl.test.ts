@@ -208,7 +208,7 @@ test('tf.grad through conv, relu, maxPool and avgPool matches the builtins (NHWC
   }
 }, 120_000);
 
-test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the references at every edge, as does the one-texel GEMM', async () => {
+test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the references at every edge, as does the one-texel GEMM, also where the driver refuses the targets', async () => {
   const base: ConvCase = {
     batch: 3, inH: 7, inW: 5, inC: 3, outC: 5, filterH: 3, filterW: 3, strides: [1, 1], dilations: [1, 1], pad: 'same',
     dataFormat: 'NHWC', activation: 'relu', bias: 'channel', seed: 1,
@@ -233,7 +233,7 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
     { ...base, batch: 2, inH: 5, inW: 7, inC: 6, outC: 5, filterH: 1, filterW: 1, pad: 'valid', seed: 6 },
   ];
   const runs = await call<TiledGemmRun[]>('tiledGemmCheck', cases);
-  expect(runs).toHaveLength(4 * cases.length);
+  expect(runs).toHaveLength(5 * cases.length);
   const worst = checkComparisons(runs.map((r) => ({ testCase: { config: r.config, ...r.testCase }, cmp: r.cmp })));
   for (const r of runs) {
     for (const c of Object.values(r.cmp)) {
@@ -241,7 +241,8 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
       expect(c.vsBuiltinCPU).not.toBeNull();
     }
     // Each configuration ran the programs it names: forward and dx GEMMs, dW's reduction.
-    const expected = r.config.startsWith('one texel') ? [] : r.config.startsWith('4')
+    // An incomplete framebuffer (probed once per context and draw-buffer limit) leaves the one-texel programs.
+    const expected = r.config.startsWith('one texel') || r.config.includes('incomplete') ? [] : r.config.startsWith('4')
       ? ['GemmReduceTiles2x2', 'GemmTiles2x2nn', 'GemmTiles2x2nt'] : ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt'];
     expect({ config: r.config, seed: r.testCase.seed, programs: r.multiTarget })
       .toEqual({ config: r.config, seed: r.testCase.seed, programs: expected });
@@ -250,7 +251,7 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
   expect(runs.filter((r) => r.squarerTarget).map((r) => r.config))
     .toEqual(expect.arrayContaining(['8 targets, textures at most 128 texels wide']));
   expect(runs.some((r) => r.squarerTarget && !r.config.includes('128'))).toBe(false);
-  logWorst(`tiled GEMMs: ${cases.length} cases × 4 configurations`, worst);
+  logWorst(`tiled GEMMs: ${cases.length} cases × 5 configurations`, worst);
   // A value the flag does not know is refused, naming the kernel, the flag and the value.
   const refused = await session.page.evaluate(async () => {
     const g = globalThis as any;

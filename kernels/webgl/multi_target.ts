@@ -59,11 +59,73 @@ export function observeMultiTargetPrograms(fn: Observer | null): void {
   observer = fn;
 }
 
-/** How many targets one draw may write here (0 without WebGL2). */
+/** Per context and draw-buffer limit: how many targets a draw uses (see maxTargets). */
+const usableTargets = new WeakMap<GPGPUContext, Map<number, number>>();
+
+/**
+ * How many targets one draw may write here: 8 or 4 (the tiles' sizes), or 0 without WebGL2, with fewer
+ * draw buffers, or when the driver reports a framebuffer of that many of tfjs's packed textures incomplete
+ * (a draw into it would write nothing: then the one-texel programs serve). Probed once per context.
+ */
 export function maxTargets(backend: WebGLBackend): number {
   if (env().getNumber('WEBGL_VERSION') !== 2) return 0;
+  const gpgpu = backend.gpgpu;
+  const gl = gpgpu.gl as WebGL2RenderingContext;
+  const limit = Math.min(gl.getParameter(gl.MAX_DRAW_BUFFERS) as number, gl.getParameter(gl.MAX_COLOR_ATTACHMENTS) as number);
+  let known = usableTargets.get(gpgpu);
+  if (!known) usableTargets.set(gpgpu, known = new Map());
+  let usable = known.get(limit);
+  if (usable === undefined) {
+    usable = [8, 4].find((n) => n <= limit && framebufferComplete(backend, n)) ?? 0;
+    known.set(limit, usable);
+  }
+  return usable;
+}
+
+/** Whether `n` packed float textures of tfjs's, attached together, make a complete framebuffer. */
+function framebufferComplete(backend: WebGLBackend, n: number): boolean {
   const gl = backend.gpgpu.gl as WebGL2RenderingContext;
-  return Math.min(gl.getParameter(gl.MAX_DRAW_BUFFERS) as number, gl.getParameter(gl.MAX_COLOR_ATTACHMENTS) as number);
+  const targets = allocateTargets(backend, n, [2, 2]);
+  try {
+    return withTargetsBound(backend, targets, () => gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE);
+  } finally {
+    release(backend, ...targets);
+  }
+}
+
+/** `n` new packed tensors of `shape`, with their textures. */
+function allocateTargets(backend: WebGLBackend, n: number, shape: [number, number]): TensorInfo[] {
+  const targets: TensorInfo[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t = backend.makeTensorInfo(shape, 'float32');
+      targets.push(t);
+      backend.texData.get(t.dataId).isPacked = true;
+      backend.uploadToGPU(t.dataId);
+    }
+    return targets;
+  } catch (e) {
+    release(backend, ...targets);
+    throw e;
+  }
+}
+
+/** Runs `fn` with our framebuffer bound and the targets' textures attached as its draw buffers; restores tfjs's. */
+function withTargetsBound<T>(backend: WebGLBackend, targets: TensorInfo[], fn: () => T): T {
+  const gpgpu = backend.gpgpu;
+  const gl = gpgpu.gl as WebGL2RenderingContext;
+  let fb = framebuffers.get(gpgpu);
+  if (!fb) framebuffers.set(gpgpu, fb = gl.createFramebuffer()!);
+  gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+  try {
+    targets.forEach((t, i) => gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D,
+      backend.texData.get(t.dataId).texture!.texture, 0));
+    gl.drawBuffers(targets.map((_, i) => gl.COLOR_ATTACHMENT0 + i));
+    return fn();
+  } finally {
+    targets.forEach((_, i) => gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, null, 0));
+    gl.bindFramebuffer(gl.FRAMEBUFFER, gpgpu.framebuffer);
+  }
 }
 
 function compile(gpgpu: GPGPUContext, p: MultiTargetProgram): Compiled {
@@ -128,31 +190,20 @@ export function drawToTargets(
   const gpgpu = backend.gpgpu;
   const gl = gpgpu.gl as WebGL2RenderingContext;
   const temps: Array<TensorInfo | null> = [];
-  const targets: TensorInfo[] = [];
+  let targets: TensorInfo[] = [];
   try {
     const operands = inputs.map((t) => {
       const [operand, temp] = packedOperand(backend, t);
       temps.push(temp);
       return operand;
     });
-    for (let i = 0; i < p.targets; i++) {
-      const t = backend.makeTensorInfo(targetShape, 'float32');
-      targets.push(t);
-      backend.texData.get(t.dataId).isPacked = true;
-      backend.uploadToGPU(t.dataId);
-    }
+    targets = allocateTargets(backend, p.targets, targetShape);
     const c = compile(gpgpu, p);
-    const targetData = targets.map((t) => backend.texData.get(t.dataId));
-    observer?.(p.key, { targetShape, texShape: targetData[0].texShape as [number, number] });
+    const texShape = backend.texData.get(targets[0].dataId).texShape as [number, number];
+    observer?.(p.key, { targetShape, texShape });
     if (env().getBool('ENGINE_COMPILE_ONLY')) return targets;
-    const [width, height] = texels(targetData[0].texShape as [number, number]);
-    let fb = framebuffers.get(gpgpu);
-    if (!fb) framebuffers.set(gpgpu, fb = gl.createFramebuffer()!);
-    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    try {
-      targetData.forEach((d, i) =>
-        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, d.texture!.texture, 0));
-      gl.drawBuffers(targetData.map((_, i) => gl.COLOR_ATTACHMENT0 + i));
+    const [width, height] = texels(texShape);
+    withTargetsBound(backend, targets, () => {
       gl.viewport(0, 0, width, height);
       gl.scissor(0, 0, width, height);
       gpgpu.setProgram(c.program);
@@ -169,11 +220,7 @@ export function drawToTargets(
         gl.uniform2i(c.texShapes[i], d.texShape![0], d.texShape![1]);
       });
       gpgpu.executeProgram();
-    } finally {
-      targetData.forEach((_, i) =>
-        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + i, gl.TEXTURE_2D, null, 0));
-      gl.bindFramebuffer(gl.FRAMEBUFFER, gpgpu.framebuffer);
-    }
+    });
     return targets;
   } catch (e) {
     release(backend, ...targets);

@@ -505,19 +505,23 @@ export interface TiledGemmRun {
 /**
  * Runs each convolution case (Conv2D, FusedConv2D, both backprops) against the three references with the
  * GEMMs one texel per fragment (the tiled GEMMs turned off), tiled over 8 render targets (this renderer's
- * maximum), tiled over 4 (a GPU reporting MAX_DRAW_BUFFERS 4, WebGL2's minimum), and tiled with a maximum
- * texture size of 128, which makes tfjs lay the larger textures out in squarer shapes.
+ * maximum), tiled over 4 (a GPU reporting MAX_DRAW_BUFFERS 4, WebGL2's minimum), tiled with a maximum
+ * texture size of 128, which makes tfjs lay the larger textures out in squarer shapes, and asked to tile on a
+ * driver that reports the targets' framebuffer incomplete (the one-texel programs must then serve).
  */
 export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]> {
   const flag = tfjsIm2col.TILED_GEMM_FLAG;
   const saved = { tiling: tf.env().get(flag), maxTexture: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') };
   const gl = glOf() as WebGL2RenderingContext;
   const getParameter = gl.getParameter;
-  const configs = [
+  const checkFramebufferStatus = gl.checkFramebufferStatus;
+  const configs: Array<{ config: string; tiling: string; targets?: number; maxTexture?: number; incomplete?: boolean }> = [
     { config: 'one texel per fragment', tiling: 'never' },
     { config: '8 targets', tiling: 'always' },
     { config: '4 targets', tiling: 'always', targets: 4 },
     { config: '8 targets, textures at most 128 texels wide', tiling: 'always', maxTexture: 128 },
+    // A driver allowing 6 draw buffers (so 4 targets) that reports their framebuffer incomplete.
+    { config: 'framebuffer of 4 targets reported incomplete', tiling: 'always', targets: 6, incomplete: true },
   ];
   const runs: TiledGemmRun[] = [];
   try {
@@ -528,6 +532,9 @@ export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]>
         if (c.targets && (p === gl.MAX_DRAW_BUFFERS || p === gl.MAX_COLOR_ATTACHMENTS)) return c.targets;
         return getParameter.call(this, p);
       } as typeof gl.getParameter;
+      gl.checkFramebufferStatus = function (this: WebGL2RenderingContext, target: number) {
+        return c.incomplete ? gl.FRAMEBUFFER_UNSUPPORTED : checkFramebufferStatus.call(this, target);
+      };
       for (const testCase of cases) {
         const seen = new Set<string>();
         let squarerTarget = false;
@@ -545,6 +552,7 @@ export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]>
     }
   } finally {
     gl.getParameter = getParameter;
+    gl.checkFramebufferStatus = checkFramebufferStatus;
     tf.env().set(flag, saved.tiling);
     tf.env().set('WEBGL_MAX_TEXTURE_SIZE', saved.maxTexture);
   }
