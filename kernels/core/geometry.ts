@@ -61,6 +61,11 @@ export function colWidth(g: ConvGeometry): number {
   return g.filterH * g.filterW * g.inC;
 }
 
+/** Multiply-adds of the convolution (and of either gradient): one per output value and im2col column. */
+export function convMacs(g: ConvGeometry): number {
+  return g.batch * g.outH * g.outW * colWidth(g) * g.outC;
+}
+
 /** Rows of the im2col matrix: one per output pixel, ordered (n, oh, ow). */
 export function colRows(g: ConvGeometry): number {
   return g.batch * g.outH * g.outW;

@@ -8,7 +8,7 @@
  */
 import { env } from '@tensorflow/tfjs-core';
 import { windowsLeaveInput } from '../core/fallback';
-import { builtinOnly, ConvGeometry } from '../core/geometry';
+import { builtinOnly, colWidth, ConvGeometry, convMacs } from '../core/geometry';
 
 /**
  * The tfjs flag that turns the hand-over off: `tf.env().set(BUILTIN_CLASSES_FLAG, false)` and our webgl
@@ -29,9 +29,6 @@ interface BuiltinClass {
 
 const RUN = 'bench run of 2026-11-30, SwiftShader, interleaved samples';
 const SYNC_RUNS = 'three bench runs of 2026-11-30 timed to a synchronous read-back, SwiftShader, interleaved samples';
-const K = (g: ConvGeometry) => g.filterH * g.filterW * g.inC;
-/** Multiply-adds of the convolution (and of either gradient). */
-const MACS = (g: ConvGeometry) => g.batch * g.outH * g.outW * K(g) * g.outC;
 /**
  * Some window lies wholly in padding (no input pixel): ours writes −Infinity there, as tfjs's cpu kernel does,
  * so such pools stay ours (the builtin webgl kernel has given NaN there on float16 textures).
@@ -64,18 +61,18 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
   },
   {
     kernel: 'Conv2D', name: 'a convolution with at most 49 output pixels per image and windows of ≥ 4096 values',
-    applies: (g) => g.outH * g.outW <= 49 && K(g) >= 4096,
+    applies: (g) => g.outH * g.outW <= 49 && colWidth(g) >= 4096,
     measured: `odd/b4/wide512 (7×7×512, 3×3 → 512): 1862 vs 2104 ms (0.89×; the run before also 0.89×); ${RUN}`,
   },
   {
     kernel: 'Conv2D', name: 'a convolution of fewer than 131,072 multiply-adds with windows of fewer than 16 values',
-    applies: (g) => MACS(g) < 131_072 && K(g) < 16,
+    applies: (g) => convMacs(g) < 131_072 && colWidth(g) < 16,
     measured: `DeepConvNet b1 conv1 (28×28×1, 3×3 → 16; 112,896): 2.10 vs 2.20 ms (0.95×, 15 samples), 0.95× and 0.64×; ` +
       `at batch 8 (903,168) 0.82–1.12×, left to ours; ${SYNC_RUNS}`,
   },
   {
     kernel: 'Conv2DBackpropFilter', name: 'a filter gradient of fewer than 131,072 multiply-adds',
-    applies: (g) => MACS(g) < 131_072,
+    applies: (g) => convMacs(g) < 131_072,
     measured: `DeepConvNet b1 conv1 (112,896): 2.50 vs 2.90 ms (0.86×, 15 samples), 0.89× and 0.91×; LeNet b1 C1 ` +
       `(117,600): 0.88× and 0.60×; the next larger, LeNet b1 C3 (240,000), ours 1.23–1.62×; ${SYNC_RUNS}`,
   },

@@ -16,7 +16,7 @@ import { isPointwise } from '../core/conv';
 import { alignsWithChannels, broadcastStrides, checkActivation } from '../core/epilogue';
 import { im2colKernel } from '../core/fallback';
 import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
-import { colWidth, ConvGeometry, convInfoFor, geometryOf } from '../core/geometry';
+import { colWidth, ConvGeometry, convInfoFor, convMacs, geometryOf } from '../core/geometry';
 import { drawToTargets, maxTargets } from './multi_target';
 import {
   Col2imProgram, EpilogueSpec, GatherTilesProgram, GemmProgram, gemmReduceTilesProgram, GemmReduceRowsProgram,
@@ -100,7 +100,7 @@ function epilogueFor(
  */
 function tilingPays(kernel: string, g: ConvGeometry): boolean {
   const K = colWidth(g);
-  const macs = g.batch * g.outH * g.outW * K * g.outC;
+  const macs = convMacs(g);
   if (kernel === Conv2DBackpropInput) return g.outC >= 64;
   if (kernel === Conv2DBackpropFilter) return K >= 16 && g.outC >= 8 && macs >= 800_000;
   return K >= 64 && macs >= 1_000_000;
