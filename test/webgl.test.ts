@@ -18,7 +18,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type {
-  Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase, TiledGemmRun,
+  Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase, TiledGemmRun, TilingRun,
 } from './browser/page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
@@ -286,7 +286,7 @@ test("the default 'measured' tiling takes the measured classes only: large forwa
     [conv(8, 2, 64, 3), ['GemmTiles4x2nt']],
   ];
   for (const [testCase, programs] of expectations) {
-    const r = await call<{ cmp: Record<string, Comparison>; multiTarget: string[] }>('runConvCaseTiling', testCase, 'measured');
+    const r = await call<TilingRun>('runConvCaseTiling', testCase, 'measured');
     checkComparisons([{ testCase, cmp: r.cmp }]);
     expect({ seed: testCase.seed, programs: r.multiTarget }).toEqual({ seed: testCase.seed, programs });
   }
@@ -381,7 +381,7 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     // targets, so it keeps the one-texel GEMMs; float16 textures tile.
     const tiledPrograms = new Set<string>();
     for (const testCase of convs) {
-      const r = await callOn<{ cmp: Record<string, Comparison>; multiTarget: string[] }>(s, 'runConvCaseTiling', testCase, 'always');
+      const r = await callOn<TilingRun>(s, 'runConvCaseTiling', testCase, 'always');
       results.push({ testCase: { tiling: 'always', ...testCase }, cmp: r.cmp });
       r.multiTarget.forEach((k) => tiledPrograms.add(k));
     }

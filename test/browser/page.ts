@@ -492,14 +492,9 @@ function logPrograms(): { runs: string[]; stop(): void } {
   };
 }
 
-export interface TiledGemmRun {
+export interface TiledGemmRun extends TilingRun {
   config: string;
   testCase: ConvCase;
-  cmp: Record<string, Comparison>;
-  /** Multi-target programs our kernels drew (observeMultiTargetPrograms). */
-  multiTarget: string[];
-  /** Some target's texture had another shape than its logical one (tfjs laid it out squarer). */
-  squarerTarget: boolean;
 }
 
 /**
@@ -510,8 +505,7 @@ export interface TiledGemmRun {
  * driver that reports the targets' framebuffer incomplete (the one-texel programs must then serve).
  */
 export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]> {
-  const flag = tfjsIm2col.TILED_GEMM_FLAG;
-  const saved = { tiling: tf.env().get(flag), maxTexture: tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE') };
+  const savedMaxTexture = tf.env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
   const gl = glOf() as WebGL2RenderingContext;
   const getParameter = gl.getParameter;
   const checkFramebufferStatus = gl.checkFramebufferStatus;
@@ -526,8 +520,7 @@ export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]>
   const runs: TiledGemmRun[] = [];
   try {
     for (const c of configs) {
-      tf.env().set(flag, c.tiling);
-      tf.env().set('WEBGL_MAX_TEXTURE_SIZE', c.maxTexture ?? saved.maxTexture);
+      tf.env().set('WEBGL_MAX_TEXTURE_SIZE', c.maxTexture ?? savedMaxTexture);
       gl.getParameter = function (this: WebGL2RenderingContext, p: number) {
         if (c.targets && (p === gl.MAX_DRAW_BUFFERS || p === gl.MAX_COLOR_ATTACHMENTS)) return c.targets;
         return getParameter.call(this, p);
@@ -535,39 +528,38 @@ export async function tiledGemmCheck(cases: ConvCase[]): Promise<TiledGemmRun[]>
       gl.checkFramebufferStatus = function (this: WebGL2RenderingContext, target: number) {
         return c.incomplete ? gl.FRAMEBUFFER_UNSUPPORTED : checkFramebufferStatus.call(this, target);
       };
-      for (const testCase of cases) {
-        const seen = new Set<string>();
-        let squarerTarget = false;
-        tfjsIm2col.observeMultiTargetPrograms((key: string, draw: { targetShape: number[]; texShape: number[] }) => {
-          seen.add(key);
-          squarerTarget ||= draw.texShape.join() !== draw.targetShape.join();
-        });
-        try {
-          const cmp = await runConvCase(testCase);
-          runs.push({ config: c.config, testCase, cmp, multiTarget: [...seen].sort(), squarerTarget });
-        } finally {
-          tfjsIm2col.observeMultiTargetPrograms(null);
-        }
-      }
+      for (const testCase of cases) runs.push({ config: c.config, testCase, ...await runConvCaseTiling(testCase, c.tiling) });
     }
   } finally {
     gl.getParameter = getParameter;
     gl.checkFramebufferStatus = checkFramebufferStatus;
-    tf.env().set(flag, saved.tiling);
-    tf.env().set('WEBGL_MAX_TEXTURE_SIZE', saved.maxTexture);
+    tf.env().set('WEBGL_MAX_TEXTURE_SIZE', savedMaxTexture);
   }
   return runs;
 }
 
-/** runConvCase with the tfjs flag IM2COL_WEBGL_TILED_GEMM set to `mode`, and the multi-target programs drawn. */
-export async function runConvCaseTiling(c: ConvCase, mode: string): Promise<{ cmp: Record<string, Comparison>; multiTarget: string[] }> {
+/** What runConvCaseTiling reports: the comparisons, and what our multi-target draws were. */
+export interface TilingRun {
+  cmp: Record<string, Comparison>;
+  /** Multi-target programs our kernels drew (observeMultiTargetPrograms). */
+  multiTarget: string[];
+  /** Some target's texture had another shape than its logical one (tfjs laid it out squarer). */
+  squarerTarget: boolean;
+}
+
+/** runConvCase with the tfjs flag IM2COL_WEBGL_TILED_GEMM set to `mode`, observing the multi-target draws. */
+export async function runConvCaseTiling(c: ConvCase, mode: string): Promise<TilingRun> {
   const flag = tfjsIm2col.TILED_GEMM_FLAG;
   const saved = tf.env().get(flag);
   const seen = new Set<string>();
+  let squarerTarget = false;
   tf.env().set(flag, mode);
-  tfjsIm2col.observeMultiTargetPrograms((key: string) => seen.add(key));
+  tfjsIm2col.observeMultiTargetPrograms((key: string, draw: { targetShape: number[]; texShape: number[] }) => {
+    seen.add(key);
+    squarerTarget ||= draw.texShape.join() !== draw.targetShape.join();
+  });
   try {
-    return { cmp: await runConvCase(c), multiTarget: [...seen].sort() };
+    return { cmp: await runConvCase(c), multiTarget: [...seen].sort(), squarerTarget };
   } finally {
     tfjsIm2col.observeMultiTargetPrograms(null);
     tf.env().set(flag, saved);
