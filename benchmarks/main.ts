@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     .option('--json <file>', 'JSON path (default <out>/bench.json)')
     .option('--html <file>', 'HTML path (default <out>/bench.html)')
     .option('--max-call <seconds>', 'skip a builtin whose estimated call exceeds this many seconds, ours 2.5× that (defaults: 15 and 40; --quick: 3 and 10)', parseFloat)
-    .option('--min-samples <n>', 'at least n timed samples per implementation and case (webgl: n interleaved rounds), '
+    .option('--min-samples <n>', 'at least n timed samples per implementation and case (webgl: n interleaved rounds; a call under 50 ms is timed 4 times a round), '
       + 'except calls whose first call is their only sample; default: as many as fit the time budget, 3 to 30', Number)
     .option('--note <text>', 'a remark stored with the results (e.g. about the machine\'s load)')
     .option('--readme [file]', 'also rewrite the results section of benchmarks/README.md (or this file) from this run')

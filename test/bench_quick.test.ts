@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { BLOCK_BELOW_MS, BLOCK_CALLS } from '../benchmarks/suite/webgl_blocks';
 import type { Measurement, Report } from '../benchmarks/suite/types';
 import { buildLibraryIife } from '../scripts/browser/bundle';
 import { chromiumMissing, chromiumPath, launchChromium } from '../scripts/browser/chromium';
@@ -129,6 +130,13 @@ test('wasm: builtins timed where they exist, missing kernels reported n/a', () =
       if (!m.stats!.firstCallOnly) expect(m.stats!.interleaved).toBe(true);
       expect(m.programs).toBeGreaterThan(0);
     }
+    // Short calls are timed in blocks after each switch of implementation: whole blocks, as many for each.
+    const [b, o] = ['builtin', 'ours'].map((impl) => find(c.spec.id, 'webgl', impl)!.stats!);
+    if (!b.firstCallOnly && !o.firstCallOnly && Math.max(b.medianMs, o.medianMs) < BLOCK_BELOW_MS / 2) {
+      expect({ id: c.spec.id, builtin: b.samples % BLOCK_CALLS, ours: o.samples % BLOCK_CALLS, same: b.samples === o.samples })
+        .toEqual({ id: c.spec.id, builtin: 0, ours: 0, same: true });
+      expect(b.samples).toBeGreaterThanOrEqual(2 * BLOCK_CALLS);
+    }
   }
   // The browser and its flags are named; by default SwiftShader is forced and reported as software.
   const gl = report.environment.webgl!;
@@ -155,10 +163,12 @@ function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = pr
 
 (haveChromium ? test : test.skip)('webgl flags: --browser names the binary, --gpu drops the forced SwiftShader, --headed wants a display', async () => {
   // --gpu on this machine (no GPU): Chromium falls back to software, and the report says so plainly.
-  // With --min-samples 4 the case gets 4 interleaved rounds (the quick budget alone gives these first calls 2).
-  const gpu = await runWebglFlags(path.join(dir, 'gpu'), ['--browser', chromiumPath(), '--gpu', '--min-samples', '4']);
+  // With --min-samples 7 the case gets 7 interleaved rounds (the quick budget allows at most 5), each a block of
+  // BLOCK_CALLS timed calls of each implementation (a ~1 ms pool).
+  const gpu = await runWebglFlags(path.join(dir, 'gpu'), ['--browser', chromiumPath(), '--gpu', '--min-samples', '7']);
   for (const m of gpu.cases[0].measurements.filter((x) => x.backend === 'webgl')) {
-    expect({ impl: m.impl, samples: m.stats!.samples, interleaved: m.stats!.interleaved }).toEqual({ impl: m.impl, samples: 4, interleaved: true });
+    expect({ impl: m.impl, samples: m.stats!.samples, interleaved: m.stats!.interleaved })
+      .toEqual({ impl: m.impl, samples: 7 * BLOCK_CALLS, interleaved: true });
   }
   const g = gpu.environment.webgl!;
   expect(g.browser).toBe(chromiumPath());

@@ -185,7 +185,8 @@ ${sideChart}
 <h2>All measurements</h2>
 <p>Timing: median of tinybench samples after an untimed first call (and warm-up for fast cases); ±: median absolute deviation;
 n: samples (n1*: a call so slow that the first call was the only sample). On webgl the builtin and ours are timed in
-alternation, each call up to the end of a synchronous read-back (<code>dataSync()</code>; <code>await data()</code> polls a
+alternation (calls under 50 ms in blocks of 4 after an untimed call: switching the registered kernels slows the next
+calls), each call up to the end of a synchronous read-back (<code>dataSync()</code>; <code>await data()</code> polls a
 fence on timers, which adds whole timer ticks to every call). Skipped: the estimated time of one call (from the speed
 seen so far, or a small probe of the same layer) exceeded the limit; the estimate is in the note.
 Errors: max |a−b| and max |a−b| ÷ max |b|; the reference is tfjs's builtin cpu kernel, or ours on cpu where the builtin was skipped (see the reference tag).

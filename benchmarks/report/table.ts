@@ -123,7 +123,7 @@ export function formatTerminal(report: Report): string {
   parts.push('', 'headlines:', ...headlines(report).map((x) => `  ${x}`));
   parts.push('', 'timing: median of tinybench samples after an untimed first call (and warm-up); ±: median absolute deviation; n: samples ' +
     '(n1*: a call so slow that the first call is the only sample); ' +
-    'webgl: builtin and ours timed in alternation, each call up to the end of a synchronous read-back (dataSync); ' +
+    'webgl: builtin and ours timed in alternation (calls under 50 ms in blocks of 4 after an untimed call), each call up to the end of a synchronous read-back (dataSync); ' +
     'errors: max|a−b| and max|a−b|/max|b|; ref: the cpu reference (builtin cpu, or ours on cpu where the builtin is skipped).');
   return parts.join('\n');
 }

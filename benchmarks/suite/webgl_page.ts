@@ -8,6 +8,7 @@
 import { measureImpl, MemoryProbe, Outcome, timedCall } from './measure';
 import { compare, makeRunner } from './ops';
 import { RateBook, sampleCount, SamplingPlan } from './timing';
+import { BLOCK_BELOW_MS, BLOCK_CALLS } from './webgl_blocks';
 import type { CaseSpec, Measurement, Stats } from './types';
 
 declare const tf: any;
@@ -111,18 +112,30 @@ function statsOf(times: number[], first: Stats): Stats {
 }
 
 /**
- * The timed samples of builtin and ours, interleaved: each round times one builtin call and one of ours
- * (registering ours just for it), so load from other processes falls on both alike, and every other round
- * times ours first, so what one call leaves behind (textures to free, GPU work) falls on both alike too.
- * Each call is timed to the end of a synchronous read-back (see timedCall).
+ * The timed samples of builtin and ours, interleaved: each round times builtin calls and calls of ours
+ * (registering ours just for them), so load from other processes falls on both alike, and every other
+ * round times ours first, so what one call leaves behind (textures to free, GPU work) falls on both alike
+ * too. Each call is timed to the end of a synchronous read-back (see timedCall). Switching the kernels
+ * slows the next few calls (measured on a call handed to the builtin, the same programs in both slots:
+ * up to 0.2 ms, 5–15 % of a 1 ms call), which a user who registers once never pays; so a call under
+ * BLOCK_BELOW_MS is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds follows
+ * the warm calls' length (the first calls compiled shaders).
  */
 async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
   const runner = makeRunner(tf, spec);
-  const timeOne = () => timedCall(runner, 'sync');
-  const timeOurs = async () => {
+  const short = builtin.medianMs < BLOCK_BELOW_MS && ours.medianMs < BLOCK_BELOW_MS;
+  const timeBlock = async (into: number[]) => {
+    if (!short) {
+      into.push(await timedCall(runner, 'sync'));
+      return;
+    }
+    await timedCall(runner, 'sync');
+    for (let i = 0; i < BLOCK_CALLS; i++) into.push(await timedCall(runner, 'sync'));
+  };
+  const timeOurs = async (into: number[]) => {
     const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
     try {
-      return await timeOne();
+      await timeBlock(into);
     } finally {
       reg.restore();
     }
@@ -130,14 +143,14 @@ async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ou
   const b: number[] = [];
   const o: number[] = [];
   try {
-    const rounds = sampleCount(plan, builtin.firstCallMs + ours.firstCallMs);
+    const rounds = sampleCount(plan, builtin.medianMs + ours.medianMs);
     for (let i = 0; i < rounds; i++) {
       if (i % 2 === 0) {
-        b.push(await timeOne());
-        o.push(await timeOurs());
+        await timeBlock(b);
+        await timeOurs(o);
       } else {
-        o.push(await timeOurs());
-        b.push(await timeOne());
+        await timeOurs(o);
+        await timeBlock(b);
       }
     }
   } finally {
