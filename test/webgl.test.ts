@@ -272,7 +272,7 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
   expect(refused).toMatch(/^Conv2D: the tfjs flag IM2COL_WEBGL_TILED_GEMM is "sometimes"; expected 'measured', 'always' or 'never'/);
 }, 300_000);
 
-test("the default 'measured' tiling takes the measured classes only: large forward K, outC ≥ 64 for dx, large dW", async () => {
+test("the default 'measured' tiling takes the measured classes only: large forward GEMMs, outC ≥ 64 for dx, large dW", async () => {
   const conv = (batch: number, inC: number, outC: number, seed: number): ConvCase => ({
     batch, inH: 8, inW: 8, inC, outC, filterH: 3, filterW: 3, strides: [1, 1], dilations: [1, 1], pad: 'same',
     dataFormat: 'NHWC', activation: 'linear', bias: 'none', seed,
@@ -284,6 +284,10 @@ test("the default 'measured' tiling takes the measured classes only: large forwa
     [conv(4, 8, 32, 2), []],
     // K 18 (forward below 64), outC 64 (dx tiles), 589,824 (dW below 800,000).
     [conv(8, 2, 64, 3), ['GemmTiles4x2nt']],
+    // DeepConvNet conv5 at batch 1: K 288, 1,179,648, but only 1,024 output texels: dx and dW tile, forward does not.
+    [conv(1, 32, 64, 4), ['GemmReduceTiles4x2', 'GemmTiles4x2nt']],
+    // conv6: the same 1,024 output texels with K 576: the forward tiles too.
+    [conv(1, 64, 64, 5), ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt']],
   ];
   for (const [testCase, programs] of expectations) {
     const r = await call<TilingRun>('runConvCaseTiling', testCase, 'measured');

@@ -92,8 +92,11 @@ function epilogueFor(
  * the two in one page (benchmarks/README.md, "Tiled GEMMs"). Below these sizes the extra pass that gathers
  * the tiles costs more than the texture reads saved.
  *  - forward, inner size K = filterH·filterW·inC ≥ 64 and at least 1,000,000 multiply-adds: 1.03–1.39× from
- *    1.8 M (DeepConvNet, LeNet C3 at batch 8), 1.46–2.28× on AlexNet's conv3/conv5; 0.82–0.91× at K 9 and
- *    25; 0.88× for LeNet C3 at batch 1 (K 150, 240,000), 0.97 / 1.08× at 903,000;
+ *    1.8 M (DeepConvNet, LeNet C3 at batch 8), 1.46–2.28× on AlexNet's conv3/conv5, 1.19× for DeepConvNet conv4
+ *    at batch 1 (2,048 output texels); 0.82–0.91× at K 9 and 25; 0.88× for LeNet C3 at batch 1 (K 150,
+ *    240,000), 0.97 / 1.08× at 903,000. An output of fewer than 2,048 texels (256 fragments of 4 × 2) pays for
+ *    the gather pass only with a long inner loop: DeepConvNet conv5 at batch 1 (1,024 texels, K 288)
+ *    0.91 / 0.97 / 0.96×, conv6 (1,024 texels, K 576) 1.04 / 1.11 / 1.02×;
  *  - input gradient, inner size outC ≥ 64: 1.02–1.20× (AlexNet 1.44–1.68×); 0.69–1.01× at outC 6–32;
  *  - filter gradient from 800,000 multiply-adds, with K ≥ 16 and outC ≥ 8 (narrower tiles compute a third of
  *    their texels or more past the edge): 1.06–1.66×; 0.90–0.98× on the smaller or narrower cases.
@@ -103,7 +106,12 @@ function tilingPays(kernel: string, g: ConvGeometry): boolean {
   const macs = convMacs(g);
   if (kernel === Conv2DBackpropInput) return g.outC >= 64;
   if (kernel === Conv2DBackpropFilter) return K >= 16 && g.outC >= 8 && macs >= 800_000;
-  return K >= 64 && macs >= 1_000_000;
+  return K >= 64 && macs >= 1_000_000 && (outputTexels(g) >= 2048 || K >= 512);
+}
+
+/** Packed texels (2 × 2 values) of the forward output [N, outH, outW, outC]. */
+function outputTexels(g: ConvGeometry): number {
+  return g.batch * g.outH * Math.ceil(g.outW / 2) * Math.ceil(g.outC / 2);
 }
 
 /**
