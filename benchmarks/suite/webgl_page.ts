@@ -116,10 +116,10 @@ function statsOf(times: number[], first: Stats): Stats {
  * (registering ours just for them), so load from other processes falls on both alike, and every other
  * round times ours first, so what one call leaves behind (textures to free, GPU work) falls on both alike
  * too. Each call is timed to the end of a synchronous read-back (see timedCall). Switching the kernels
- * slows the next few calls (measured on a call handed to the builtin, the same programs in both slots:
- * up to 0.2 ms, 5–15 % of a 1 ms call), which a user who registers once never pays; so a call under
- * BLOCK_BELOW_MS is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds follows
- * the warm calls' length (the first calls compiled shaders).
+ * slows the next few calls, which a user who registers once never pays (re-registering ours for every
+ * call, calls handed to the builtin, the same programs in both slots, measured 0.81–0.94×); so a call
+ * under BLOCK_BELOW_MS is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds
+ * follows the warm calls' length (the first calls compiled shaders).
  */
 async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
   const runner = makeRunner(tf, spec);
