@@ -18,7 +18,8 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type {
-  Comparison, ConvCase, EnvInfo, LeakReport, MnistResult, PackedUploadReport, PoolCase, TiledGemmRun, TilingRun,
+  Comparison, ConvCase, EnvInfo, KernelCall, LeakReport, MnistResult, PackedUploadReport, PoolCase, SumCase, TiledGemmRun,
+  TilingRun,
 } from './browser/page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
 import { BrowserSession, callOn, openSession } from './browser/harness';
@@ -231,6 +232,9 @@ test('tiled GEMMs (4 or 8 render targets, squarer textures) agree with the refer
     { ...base, batch: 2, inH: 6, inW: 6, inC: 2, outC: 2, filterH: 2, filterW: 2, pad: 'valid', seed: 5 },
     // 1×1: the GEMM reads x itself, uploaded unpacked, so it is packed on the way in.
     { ...base, batch: 2, inH: 5, inW: 7, inC: 6, outC: 5, filterH: 1, filterW: 1, pad: 'valid', seed: 6 },
+    // One window covering each image (LeNet's C5): dW reduces over the images as rows of x itself, 5 of them
+    // (the last texel's second row past the edge).
+    { ...base, batch: 5, inH: 3, inW: 3, inC: 4, outC: 6, pad: 'valid', seed: 7 },
   ];
   const runs = await call<TiledGemmRun[]>('tiledGemmCheck', cases);
   expect(runs).toHaveLength(5 * cases.length);
@@ -293,6 +297,56 @@ test("the default 'measured' tiling takes the measured classes only: large forwa
     const r = await call<TilingRun>('runConvCaseTiling', testCase, 'measured');
     checkComparisons([{ testCase, cmp: r.cmp }]);
     expect({ seed: testCase.seed, programs: r.multiTarget }).toEqual({ seed: testCase.seed, programs });
+  }
+}, 120_000);
+
+test('a filter gradient packs an unpacked dy in one pass, and reads x itself where each image is its one window', async () => {
+  const dW = (xShape: number[], dyShape: number[], filterShape: number[]): KernelCall => ({
+    kernel: 'Conv2DBackpropFilter', inputs: { x: xShape, dy: dyShape },
+    attrs: { filterShape, strides: [1, 1], pad: 'valid', dataFormat: 'NHWC' },
+  });
+  // SimpleConvNet conv1 at batch 4 (tiled): dy, uploaded unpacked, is packed as the GEMM's [N·outH, outW, outC]
+  // operand by one program (it was packed, then copied).
+  const tiled = await call<{ ours: string[] }>('programsOf', dW([4, 28, 28, 1], [4, 24, 24, 30], [5, 5, 1, 30]), false);
+  expect(tiled.ours).toContain('GemmReduceTiles4x2');
+  expect(tiled.ours.filter((p) => p.includes('-> [96,24,30]'))).toHaveLength(1);
+  // LeNet C5 at batch 8: no im2col program (its output would be [8,1,1,400]); x and dy are read as [1, 8, ·].
+  const c5 = await call<{ ours: string[] }>('programsOf', dW([8, 5, 5, 16], [8, 1, 1, 120], [5, 5, 16, 120]), false);
+  expect(c5.ours.filter((p) => p.includes('-> [8,1,1,400]'))).toEqual([]);
+  expect(c5.ours.filter((p) => p.includes('-> [1,8,400]'))).toHaveLength(1);
+}, 120_000);
+
+test('Sum over leading axes (bias gradients) agrees with the builtins; other axes and dtypes are the builtin\'s', async () => {
+  const cases: SumCase[] = [
+    // SimpleConvNet's conv1 bias gradient at batch 3 (rows 1,728: two passes), dy packed as the op before left it.
+    { shape: [3, 24, 24, 30], axis: [0, 1, 2], keepDims: false, packed: true, seed: 1 },
+    // Odd everything: rows 5·7·3 = 105 (the last pair half past the edge), 5 columns, unpacked x, keepDims.
+    { shape: [5, 7, 3, 5], axis: [0, 1, 2], keepDims: true, packed: false, seed: 2 },
+    // A dense layer's bias gradient; one row; every axis (a scalar); a packed x whose rows (7) are odd.
+    { shape: [100, 10], axis: 0, keepDims: false, packed: true, seed: 3 },
+    { shape: [1, 6], axis: 0, keepDims: false, packed: false, seed: 4 },
+    { shape: [9, 4, 3], axis: [0, 1, 2], keepDims: false, packed: false, seed: 5 },
+    { shape: [2, 7, 7, 3], axis: [0, 1, 2], keepDims: false, packed: true, seed: 6 },
+    // Handed to the builtin: the last axis, axes out of order, no axes.
+    { shape: [4, 6], axis: 1, keepDims: false, packed: false, seed: 7 },
+    { shape: [4, 6, 2], axis: [1, 0], keepDims: false, packed: false, seed: 8 },
+  ];
+  const results: Array<{ testCase: SumCase; cmp: Record<string, Comparison> }> = [];
+  for (const testCase of cases) {
+    const r = await call<{ cmp: Record<string, Comparison>; xPacked: boolean }>('runSumCase', testCase);
+    expect({ seed: testCase.seed, xPacked: r.xPacked }).toEqual({ seed: testCase.seed, xPacked: testCase.packed });
+    results.push({ testCase, cmp: r.cmp });
+  }
+  logWorst(`Sum: ${cases.length} cases`, checkComparisons(results));
+  // The conv bias gradient runs our two passes (tfjs packs the uploaded x inside the first), not tfjs's transpose.
+  const bias: KernelCall = { kernel: 'Sum', inputs: { x: [3, 24, 24, 30] }, attrs: { axis: [0, 1, 2], keepDims: false } };
+  const r = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', bias, false);
+  expect(r.ours.map((p) => p.replace(/ #\d+$/, ''))).toEqual(['[X] -> [42,30]', '[A] -> [1,1728,30]', '[X] -> [1,30]']);
+  expect(r.builtin.length).toBeGreaterThan(3);
+  // The last axis: exactly the builtin's programs.
+  for (const c of [{ ...bias, attrs: { axis: 3, keepDims: false } }]) {
+    const h = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', c, false);
+    expect({ ours: h.ours, same: h.sameValues }).toEqual({ ours: h.builtin, same: true });
   }
 }, 120_000);
 
@@ -397,11 +451,16 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     for (const dataFormat of variant.forceF16 ? [] : ['NHWC', 'NCHW']) {
       results.push({ testCase: `grad ${dataFormat}`, cmp: await callOn<Record<string, Comparison>>(s, 'runGradCase', 11, dataFormat) });
     }
+    // Bias-gradient sums, x packed and not (GLSL ES 1.00 has no integer min: a shader using one fails here).
+    for (const [seed, packed] of [[1, true], [2, false]] as const) {
+      const testCase: SumCase = { shape: [3, 9, 7, 5], axis: [0, 1, 2], keepDims: false, packed, seed };
+      results.push({ testCase, cmp: (await callOn<{ cmp: Record<string, Comparison> }>(s, 'runSumCase', testCase)).cmp });
+    }
     const worst = checkComparisons(results, tolerance);
     for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
-      'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
+      'AvgPool', 'AvgPoolGrad', 'Sum']) expect(worst.has(k)).toBe(true);
     logWorst(`${variant.name} (${s.env.renderer}): ${convs.length} conv (each also tiling 'always') + ${pools.length} pool cases` +
-      `${variant.forceF16 ? '' : ' + 2 tf.grad cases'}`, worst);
+      `${variant.forceF16 ? '' : ' + 2 tf.grad cases'} + 2 sums`, worst);
     expect(s.errors).toEqual([]);
   }, 300_000);
 }

@@ -111,6 +111,12 @@ export function isPointwise(g: ConvGeometry): boolean {
     g.padTop === 0 && g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW;
 }
 
+/** One window covering the whole unpadded input (one output pixel per image): each image already is its im2col row. */
+export function windowIsInput(g: ConvGeometry): boolean {
+  return g.outH === 1 && g.outW === 1 && g.filterH === g.inH && g.filterW === g.inW && g.padTop === 0 &&
+    g.padLeft === 0 && g.dilationH === 1 && g.dilationW === 1;
+}
+
 /** The input as the (rows × inC) matrix of a pointwise convolution, rows [start, ...) of one segment. */
 function inputRows(g: ConvGeometry, x: Float32Array, start: number): Matrix {
   if (g.channelsLast) return rowMajor(x, start * g.inC, g.inC);

@@ -12,7 +12,7 @@ import {
   Conv2DBackpropInput, Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, Conv2DInputs, FusedConv2D,
   FusedConv2DAttrs, FusedConv2DInputs, TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { isPointwise } from '../core/conv';
+import { isPointwise, windowIsInput } from '../core/conv';
 import { alignsWithChannels, broadcastStrides, checkActivation } from '../core/epilogue';
 import { im2colKernel } from '../core/fallback';
 import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
@@ -248,17 +248,22 @@ export function conv2DBackpropFilter(
   // Channels-last, only the packed reduction reads dy; NCHW, the unpacked transpose.
   (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropFilter, 'dy', dy!);
   const K = colWidth(g);
-  const batches = g.batch * g.outH;
-  const [splits, perSplit] = splitsFor(batches, g.outW, K, g.outC);
-  const [col, colTex] = im2colOperand(backend, x!, g);
+  // The reduction runs over `batches` blocks of `rows` im2col rows, paired in packed texels: the output rows of
+  // an image row; or, when each image is its own im2col row (LeNet's C5), the images, which skips the im2col
+  // pass and halves the steps (2 images per texel instead of 1 beside an empty row).
+  const imagesAsRows = g.channelsLast && windowIsInput(g);
+  const batches = imagesAsRows ? 1 : g.batch * g.outH;
+  const rows = imagesAsRows ? g.batch : g.outW;
+  const [splits, perSplit] = splitsFor(batches, rows, K, g.outC);
+  const [col, colTex] = imagesAsRows ? [view(x!, [1, g.batch, K]), null] : im2colOperand(backend, x!, g);
   const [dyN, dyTex] = dyNHWC(backend, dy!, g);
   let partial: TensorInfo | null = null;
   try {
-    const dyRows = view(dyN, [batches, g.outW, g.outC]);
+    const dyRows = view(dyN, [batches, rows, g.outC]);
     const out: Shape4 = [splits, 1, K, g.outC];
     const tile = gemmTile(backend, Conv2DBackpropFilter, g);
-    partial = tile ? tiledReduce(backend, tile, col, dyRows, out, batches, perSplit, g.outW)
-      : run(backend, new GemmReduceRowsProgram(out), [col, dyRows], [[batches], [perSplit], [g.outW]]);
+    partial = tile ? tiledReduce(backend, tile, col, dyRows, out, batches, perSplit, rows)
+      : run(backend, new GemmReduceRowsProgram(out), [col, dyRows], [[batches], [perSplit], [rows]]);
     if (splits === 1 && g.inC % 2 === 0) {
       // Nothing to sum, and with inC even the packed [K, outC] texels are already the filter's.
       const dW = view(partial, filterShape);

@@ -10,6 +10,7 @@ import {
   fusedDepthwiseConv2DConfig,
 } from './depthwise';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool';
+import { sumConfig } from './sum';
 
 export const webglKernelConfigs: KernelConfig[] = [
   conv2DConfig,
@@ -24,4 +25,5 @@ export const webglKernelConfigs: KernelConfig[] = [
   fusedDepthwiseConv2DConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
+  sumConfig,
 ];

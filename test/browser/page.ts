@@ -234,6 +234,32 @@ export async function runConvCase(c: ConvCase): Promise<Record<string, Compariso
   });
 }
 
+export interface SumCase {
+  shape: number[];
+  axis: number | number[];
+  keepDims: boolean;
+  /** x is an op's packed output (as a bias gradient's dy is) rather than uploaded values. */
+  packed: boolean;
+  seed: number;
+}
+
+/** tf.sum(x, axis, keepDims) on the four implementations; with `packed`, also whether x was packed on webgl. */
+export async function runSumCase(c: SumCase): Promise<{ cmp: Record<string, Comparison>; xPacked: boolean }> {
+  const values = randomValues(size(c.shape), rng(c.seed));
+  let xPacked = false;
+  const cmp = await compareAll(['Sum'], () => {
+    const uploaded = tf.tensor(values, c.shape);
+    const x = c.packed ? tf.mul(uploaded, 1) : uploaded;
+    if (c.packed && tf.getBackend() === 'webgl') xPacked = tf.backend().texData.get(x.dataId).isPacked === true;
+    try {
+      return [tf.sum(x, c.axis, c.keepDims)];
+    } finally {
+      tf.dispose([uploaded, x]);
+    }
+  });
+  return { cmp, xPacked };
+}
+
 export interface PoolCase {
   batch: number; inH: number; inW: number; channels: number; filterH: number; filterW: number;
   strides: [number, number];

@@ -18,5 +18,6 @@ export { PackedCopyProgram } from './PackedCopyProgram';
 export { PoolGradProgram } from './PoolGradProgram';
 export { PoolProgram } from './PoolProgram';
 export { SumRelayoutProgram } from './SumRelayoutProgram';
+export { SumRowsProgram } from './SumRowsProgram';
 export { TransposeProgram } from './TransposeProgram';
 export { MAX_VARIANTS, resetVariants, specialise, variantStats } from './variants';
