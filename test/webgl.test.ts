@@ -185,8 +185,18 @@ test(`random parity sweep: ${POOL_CASES} poolings with ties, MaxPoolGrad on the 
   const cases = sampleValid(poolCaseArb, validPool, POOL_CASES, 4242);
   const results = [];
   for (const testCase of cases) results.push({ testCase, cmp: await call<Record<string, Comparison>>('runPoolCase', testCase) });
+  // Again with x and dy packed: MaxPool's packed program, and MaxPoolGrad's for disjoint windows.
+  expect(cases.filter((c) => c.strides[0] >= c.filterH && c.strides[1] >= c.filterW).length).toBeGreaterThan(5);
+  for (const c of cases) {
+    const testCase = { ...c, packed: true };
+    results.push({ testCase, cmp: await call<Record<string, Comparison>>('runPoolCase', testCase) });
+  }
   const worst = checkComparisons(results);
   for (const k of ['MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
+  // Those calls ran the packed programs alone (a 2×2/2 pool of 7 columns: an odd last texel), no (un)packing.
+  const packedRun = await call<{ programs: string[]; packed: boolean }>('packedMaxPoolPrograms', [2, 6, 7, 3], [2, 2], [2, 2]);
+  expect({ packed: packedRun.packed, programs: packedRun.programs.map((p) => p.replace(/ #\d+$/, '')) })
+    .toEqual({ packed: true, programs: ['[x] -> [2,3,3,3]', '[dy,x] -> [2,6,7,3]'] });
   // The deliberate differences are really exercised: on some tie cases the builtin webgl MaxPoolGrad
   // (last maximum) disagrees with ours, and on some padded cases the builtin AvgPoolGrad does.
   expect(results.some((r) => (r.testCase as PoolCase).ties && (r.cmp.MaxPoolGrad.rawVsBuiltinGL ?? 0) > 0.01)).toBe(true);
@@ -446,6 +456,10 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     expect([...tiledPrograms].sort()).toEqual(variant.webglVersion === 1 ? []
       : ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt']);
     for (const testCase of pools) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', testCase) });
+    // x and dy packed (MaxPool's packed program, and MaxPoolGrad's for disjoint windows).
+    for (const testCase of pools) {
+      results.push({ testCase: { ...testCase, packed: true }, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', { ...testCase, packed: true }) });
+    }
     // (Not under float16: rounding the random activations to f16 moves maxima, so the
     // maxPool in the chain routes gradients differently from the f32 cpu.)
     for (const dataFormat of variant.forceF16 ? [] : ['NHWC', 'NCHW']) {

@@ -13,7 +13,7 @@ import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
 import { checkFloat32, ConvGeometry, geometryOf, poolInfoFor } from '../core/geometry';
 import { isIdentityPool } from '../core/pool';
 import {
-  geometryKey, isDilated, MaxPoolGradDirectProgram, PoolGradProgram, PoolProgram, specialise, windowsDisjoint, windowUniformValues,
+  geometryKey, isDilated, MaxPoolGradDirectProgram, MaxPoolGradPackedProgram, MaxPoolPackedProgram, PoolGradProgram, PoolProgram, specialise, windowsDisjoint, windowUniformValues,
 } from './programs';
 import { ensureOnGPU, release, run, WebGLBackend } from './util';
 
@@ -32,6 +32,11 @@ function poolUniformValues(g: ConvGeometry, specialised: boolean): number[][] {
 function pool(backend: WebGLBackend, x: TensorInfo, info: backend_util.Conv2DInfo, mode: 'max' | 'avg' | 'argmax'): TensorInfo {
   const g = geometryOf(info);
   const vg = variantGeometry(`Pool-${mode}`, g);
+  // A packed x (a convolution's output) is read as it is, which spares tfjs's unpacking it. (One variant family
+  // for both layouts, so the compiles stay bounded by MAX_VARIANTS geometries.)
+  if (mode === 'max' && vg && backend.texData.get(x.dataId).isPacked) {
+    return run(backend, new MaxPoolPackedProgram(info.outShape as Shape4, g), [x], [[-Infinity]]);
+  }
   return run(backend, new PoolProgram(info.outShape as Shape4, mode, vg), [x], poolUniformValues(g, vg !== null));
 }
 
@@ -68,9 +73,12 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBac
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
   const g = geometryOf(info);
-  // Disjoint windows: one pass that finds each pixel's window maximum itself.
+  // Disjoint windows: one pass that finds each pixel's window maximum itself; on packed textures when x is
+  // packed (a convolution's output), which spares tfjs's unpacking x and dy and packing dx for the next op.
   if (windowsDisjoint(g) && specialise('MaxPoolGradDirect', geometryKey(g))) {
-    return run(backend, new MaxPoolGradDirectProgram(info.inShape as Shape4, g), [dy!, input!], [[-Infinity]]);
+    const program = backend.texData.get(input!.dataId).isPacked ? new MaxPoolGradPackedProgram(info.inShape as Shape4, g)
+      : new MaxPoolGradDirectProgram(info.inShape as Shape4, g);
+    return run(backend, program, [dy!, input!], [[-Infinity]]);
   }
   const positions = pool(backend, input!, info, 'argmax');
   try {

@@ -1,7 +1,7 @@
 /**
  * Sum on webgl over leading axes: the bias gradient of a layer (N, H and W of an NHWC tensor, the batch of a
  * dense layer). tfjs's builtin reduces the innermost axes only, so it transposes x, re-lays it out and unpacks
- * it first (four passes over x in a SimpleConvNet step: 140 ms of its ~1 s on SwiftShader). Here x, viewed as
+ * it first (four passes over x: 140 ms or more of a ~1 s SimpleConvNet step on SwiftShader). Here x, viewed as
  * packed [1, rows, columns], is summed by column in chunks of rows, and the chunks' sums in a second pass.
  * Other axes, other dtypes and empty tensors go to the builtin.
  */

@@ -234,6 +234,15 @@ export async function runConvCase(c: ConvCase): Promise<Record<string, Compariso
   });
 }
 
+/**
+ * `t` as an op's output: on webgl a packed texture (tfjs's packed binary program; `t` is uploaded first, so
+ * tfjs does not run the op on the CPU as it does for small tensors that live there).
+ */
+function asOpOutput(t: any): any {
+  if (tf.getBackend() === 'webgl') tf.backend().uploadToGPU(t.dataId);
+  return tf.mul(t, 1);
+}
+
 export interface SumCase {
   shape: number[];
   axis: number | number[];
@@ -249,7 +258,7 @@ export async function runSumCase(c: SumCase): Promise<{ cmp: Record<string, Comp
   let xPacked = false;
   const cmp = await compareAll(['Sum'], () => {
     const uploaded = tf.tensor(values, c.shape);
-    const x = c.packed ? tf.mul(uploaded, 1) : uploaded;
+    const x = c.packed ? asOpOutput(uploaded) : uploaded;
     if (c.packed && tf.getBackend() === 'webgl') xPacked = tf.backend().texData.get(x.dataId).isPacked === true;
     try {
       return [tf.sum(x, c.axis, c.keepDims)];
@@ -268,6 +277,8 @@ export interface PoolCase {
   /** Small integers: many tied maxima. */
   ties: boolean;
   seed: number;
+  /** x and dy are ops' packed outputs (as a convolution and a matrix product leave them), not uploaded values. */
+  packed?: boolean;
 }
 
 export async function runPoolCase(c: PoolCase): Promise<Record<string, Comparison>> {
@@ -288,8 +299,10 @@ export async function runPoolCase(c: PoolCase): Promise<Record<string, Compariso
   const dyv = randomValues(size(outShape), next);
   const attrs = { filterSize, strides: c.strides, pad: c.pad, dimRoundingMode: c.dimRoundingMode };
   return compareAll(['MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad'], () => {
-    const x = tf.tensor(xv, xShape);
-    const dy = tf.tensor(dyv, outShape);
+    const xUploaded = tf.tensor(xv, xShape);
+    const dyUploaded = tf.tensor(dyv, outShape);
+    const x = c.packed ? asOpOutput(xUploaded) : xUploaded;
+    const dy = c.packed ? asOpOutput(dyUploaded) : dyUploaded;
     try {
       const y = tf.engine().runKernel('MaxPool', { x }, attrs);
       return [
@@ -299,8 +312,7 @@ export async function runPoolCase(c: PoolCase): Promise<Record<string, Compariso
         tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, { filterSize, strides: c.strides, pad: c.pad }),
       ];
     } finally {
-      x.dispose();
-      dy.dispose();
+      tf.dispose([xUploaded, dyUploaded, x, dy]);
     }
   }, (ref, i) =>
     // MaxPoolGrad on ties: builtin webgl routes to the last maximum, we (and tfjs cpu) to the first.
@@ -664,6 +676,33 @@ export async function packedUploadCheck(): Promise<PackedUploadReport> {
   [x, filter, dy].forEach((t) => t.dispose());
   await useImpl('builtinGL');
   return { secondCallPrograms, filterReadsBack, maxDiffVsCpu };
+}
+
+/**
+ * The programs our MaxPool and MaxPoolGrad run when x and dy are ops' packed outputs, and whether they were
+ * packed: the packed programs (MaxPoolGrad's for disjoint windows), nothing packed or unpacked around them.
+ */
+export async function packedMaxPoolPrograms(xShape: number[], filterSize: number[], strides: number[]):
+  Promise<{ programs: string[]; packed: boolean }> {
+  await useImpl('oursGL');
+  const attrs = { filterSize, strides, pad: 'valid' };
+  const xIn = tf.tensor(randomValues(size(xShape), rng(3)), xShape);
+  const x = asOpOutput(xIn);
+  const outShape = tf.backend_util.computePool2DInfo(xShape, filterSize, strides, 1, 'valid').outShape;
+  const ones = tf.ones(outShape);
+  const dy = asOpOutput(ones);
+  const packed = tf.backend().texData.get(x.dataId).isPacked && tf.backend().texData.get(dy.dataId).isPacked;
+  const log = logPrograms();
+  let y;
+  try {
+    y = tf.engine().runKernel('MaxPool', { x }, attrs);
+    tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs).dispose();
+    return { programs: [...log.runs], packed };
+  } finally {
+    log.stop();
+    tf.dispose([xIn, x, y, ones, dy]);
+    await useImpl('builtinGL');
+  }
 }
 
 export interface KernelCall {

@@ -13,9 +13,13 @@ export function poolUniforms(specialised: boolean): Uniform[] {
 /**
  * The window walk of a pooling forward: `update` runs for every in-bounds
  * pixel value `v` of output (o.x, o.y, o.z, o.w)'s window, at window offset
- * (fh, fw). Shared by PoolProgram and MaxPoolGradDirectProgram.
+ * (fh, fw) — with `packed`, `v` is a vec2: channels o.w and o.w + 1. Shared by
+ * PoolProgram, MaxPoolGradDirectProgram and their packed versions.
  */
-export function windowWalkGlsl(o: string, update: string): string {
+export function windowWalkGlsl(o: string, update: string, packed = false): string {
+  // Packed x: one texel read gives the tap's values for channels o.w and o.w + 1 as the vec2 v.
+  const read = packed ? `vec4 t = getX(${o}.x, ih, iw, ${o}.w);
+            vec2 v = iw - (iw / 2) * 2 == 0 ? t.xy : t.zw;` : `float v = getX(${o}.x, ih, iw, ${o}.w);`;
   return `
         int h0 = ${o}.y * stride.x - padTopLeft.x;
         int w0 = ${o}.z * stride.y - padTopLeft.y;
@@ -25,7 +29,7 @@ export function windowWalkGlsl(o: string, update: string): string {
           ${forTo('fw', 'filterSize.y')}
             int iw = w0 + fw * dilation.y;
             if (!windowInside && (iw < 0 || iw >= inputSize.y)) continue;
-            float v = getX(${o}.x, ih, iw, ${o}.w);
+            ${read}
             ${update}
           }
         }`;

@@ -14,6 +14,8 @@ export type { EpilogueSpec } from './glsl';
 export { geometryKey, isDilated, windowUniformValues } from './glsl';
 export { Im2colProgram } from './Im2colProgram';
 export { MaxPoolGradDirectProgram, windowsDisjoint } from './MaxPoolGradDirectProgram';
+export { MaxPoolGradPackedProgram } from './MaxPoolGradPackedProgram';
+export { MaxPoolPackedProgram } from './MaxPoolPackedProgram';
 export { PackedCopyProgram } from './PackedCopyProgram';
 export { PoolGradProgram } from './PoolGradProgram';
 export { PoolProgram } from './PoolProgram';
