@@ -337,7 +337,7 @@ test('Sum over leading axes (bias gradients) agrees with the builtins; other axe
     { shape: [1, 6], axis: 0, keepDims: false, packed: false, seed: 4 },
     { shape: [9, 4, 3], axis: [0, 1, 2], keepDims: false, packed: false, seed: 5 },
     { shape: [2, 7, 7, 3], axis: [0, 1, 2], keepDims: false, packed: true, seed: 6 },
-    // Handed to the builtin: the last axis, axes out of order, no axes.
+    // Handed to the builtin: the last axis, axes out of order (other dtypes, size 0 and no axes: builtin_cases.ts).
     { shape: [4, 6], axis: 1, keepDims: false, packed: false, seed: 7 },
     { shape: [4, 6, 2], axis: [1, 0], keepDims: false, packed: false, seed: 8 },
   ];
