@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { BLOCK_BELOW_MS, BLOCK_CALLS } from '../benchmarks/suite/webgl_blocks';
+import { BLOCK_BELOW_MS, BLOCK_CALLS, isShortCall } from '../benchmarks/suite/webgl_blocks';
 import type { Measurement, Report } from '../benchmarks/suite/types';
 import { buildLibraryIife } from '../scripts/browser/bundle';
 import { chromiumMissing, chromiumPath, launchChromium } from '../scripts/browser/chromium';
@@ -187,6 +187,16 @@ function runWebglFlags(out: string, flags: string[], env: NodeJS.ProcessEnv = pr
   expect(headed.environment.webgl!.headed).toBe(true);
   expect(headed.environment.webgl!.note).toMatch(/--headed needs a display/);
 }, 200_000);
+
+test('a short webgl call whose one warm sample caught a pause is still timed in blocks (one more call decides)', async () => {
+  const never = async (): Promise<number> => { throw new Error('timed again'); };
+  // A 0.5 ms pool call measured once at 60 ms (seen on a loaded CI machine): the next call decides.
+  expect(await isShortCall(60, async () => 0.5)).toBe(true);
+  expect(await isShortCall(60, async () => 70)).toBe(false);
+  // Clear cases need no extra call: under BLOCK_BELOW_MS, or ten times that and more.
+  expect(await isShortCall(BLOCK_BELOW_MS - 1, never)).toBe(true);
+  expect(await isShortCall(10 * BLOCK_BELOW_MS, never)).toBe(false);
+});
 
 test('--min-samples refuses a value that is not a whole number ≥ 1, before running anything', async () => {
   for (const bad of ['0', '2.5', 'many']) {

@@ -8,7 +8,7 @@
 import { measureImpl, MemoryProbe, Outcome, timedCall } from './measure';
 import { compare, makeRunner } from './ops';
 import { RateBook, sampleCount, SamplingPlan } from './timing';
-import { BLOCK_BELOW_MS, BLOCK_CALLS } from './webgl_blocks';
+import { BLOCK_CALLS, isShortCall } from './webgl_blocks';
 import type { CaseSpec, Measurement, Stats } from './types';
 
 declare const tf: any;
@@ -118,12 +118,12 @@ function statsOf(times: number[], first: Stats): Stats {
  * too. Each call is timed to the end of a synchronous read-back (see timedCall). Switching the kernels
  * slows the next few calls, which a user who registers once never pays (re-registering ours for every
  * call, calls handed to the builtin, the same programs in both slots, measured 0.81–0.94×); so a call
- * under BLOCK_BELOW_MS is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds
+ * under BLOCK_BELOW_MS (isShortCall) is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds
  * follows the warm calls' length (the first calls compiled shaders).
  */
 async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
   const runner = makeRunner(tf, spec);
-  const short = builtin.medianMs < BLOCK_BELOW_MS && ours.medianMs < BLOCK_BELOW_MS;
+  let short = false;
   const timeBlock = async (into: number[]) => {
     if (!short) {
       into.push(await timedCall(runner, 'sync'));
@@ -132,17 +132,20 @@ async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ou
     await timedCall(runner, 'sync');
     for (let i = 0; i < BLOCK_CALLS; i++) into.push(await timedCall(runner, 'sync'));
   };
-  const timeOurs = async (into: number[]) => {
+  const withOurs = async <T>(fn: () => Promise<T>): Promise<T> => {
     const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
     try {
-      await timeBlock(into);
+      return await fn();
     } finally {
       reg.restore();
     }
   };
+  const timeOurs = (into: number[]) => withOurs(() => timeBlock(into));
   const b: number[] = [];
   const o: number[] = [];
   try {
+    const again = () => timedCall(runner, 'sync');
+    short = await isShortCall(builtin.medianMs, again) && await isShortCall(ours.medianMs, () => withOurs(again));
     const rounds = sampleCount(plan, builtin.medianMs + ours.medianMs);
     for (let i = 0; i < rounds; i++) {
       if (i % 2 === 0) {
