@@ -194,9 +194,10 @@ test(`random parity sweep: ${POOL_CASES} poolings with ties, MaxPoolGrad on the 
   const worst = checkComparisons(results);
   for (const k of ['MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad']) expect(worst.has(k)).toBe(true);
   // Those calls ran the packed programs alone (a 2×2/2 pool of 7 columns: an odd last texel), no (un)packing.
-  const packedRun = await call<{ programs: string[]; packed: boolean }>('packedMaxPoolPrograms', [2, 6, 7, 3], [2, 2], [2, 2]);
-  expect({ packed: packedRun.packed, programs: packedRun.programs.map((p) => p.replace(/ #\d+$/, '')) })
-    .toEqual({ packed: true, programs: ['[x] -> [2,3,3,3]', '[dy,x] -> [2,6,7,3]'] });
+  const packedRun = await call<{ programs: string[]; packed: boolean }>('packedPoolPrograms', [2, 6, 7, 3], [2, 2], [2, 2]);
+  expect({ packed: packedRun.packed, programs: packedRun.programs.map((p) => p.replace(/ #\d+$/, '')) }).toEqual({
+    packed: true, programs: ['[x] -> [2,3,3,3]', '[dy,x] -> [2,6,7,3]', '[x] -> [2,3,3,3]', '[dy] -> [2,6,7,3]'],
+  });
   // The deliberate differences are really exercised: on some tie cases the builtin webgl MaxPoolGrad
   // (last maximum) disagrees with ours, and on some padded cases the builtin AvgPoolGrad does.
   expect(results.some((r) => (r.testCase as PoolCase).ties && (r.cmp.MaxPoolGrad.rawVsBuiltinGL ?? 0) > 0.01)).toBe(true);
@@ -387,6 +388,8 @@ test('shape classes left to the builtin run exactly its programs (unless the fla
     dW([1, 14, 14, 6], [1, 10, 10, 16], [5, 5, 6, 16]), // LeNet b1 C3's filter gradient: 240,000 multiply-adds
     pool([2, 27, 27, 8], 'valid'), // overlapping 3×3/2 windows inside the input (AlexNet's pools)
     { kernel: 'MaxPool', inputs: { x: [8, 8, 8, 64] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } }, // 32,768 values
+    // LeNet S4's gradient at batch 8 (disjoint windows): ours since its one-read program (builtin_classes.ts).
+    { kernel: 'AvgPoolGrad', inputs: { dy: [8, 5, 5, 16], input: [8, 10, 10, 16] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } },
     // Padding 3 around 3×3 windows: the corner windows hold only padding, where ours writes −Infinity.
     { kernel: 'MaxPool', inputs: { x: [1, 5, 5, 2] }, attrs: { filterSize: [3, 3], strides: [1, 1], pad: 3 } },
   ];

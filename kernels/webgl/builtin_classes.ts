@@ -77,11 +77,6 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
       `(117,600): 0.88× and 0.60×; the next larger, LeNet b1 C3 (240,000), ours 1.23–1.62×; ${SYNC_RUNS}`,
   },
   {
-    kernel: 'AvgPoolGrad', name: 'average-pool gradient over disjoint windows inside the input (where the builtin agrees with ours)',
-    applies: disjointInside,
-    measured: `LeNet S2/S4 (2×2/2, valid): batch 8 11.0 vs 12.2 ms (0.90×) and 5.9 vs 7.3 ms (0.81×), batch 1 0.98× and 1.01×; ${RUN}`,
-  },
-  {
     kernel: 'MaxPool', name: 'max pooling whose windows reach into padding (none wholly)',
     applies: (g) => windowsLeaveInput(g) && !someWindowOnlyPadding(g),
     measured: `odd/b8/maxpool3x3same (28×28×64, 3×3/2 'same'): 8.9 vs 10.0 ms (0.89×, 10 samples), 0.98× and 0.99× ` +

@@ -13,7 +13,8 @@ import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
 import { checkFloat32, ConvGeometry, geometryOf, poolInfoFor } from '../core/geometry';
 import { isIdentityPool } from '../core/pool';
 import {
-  geometryKey, isDilated, MaxPoolGradDirectProgram, MaxPoolGradPackedProgram, MaxPoolPackedProgram, PoolGradProgram, PoolProgram, specialise, windowsDisjoint, windowUniformValues,
+  geometryKey, isDilated, PoolGradDirectPackedProgram, PoolGradDirectProgram, PoolGradProgram, PoolPackedProgram, PoolProgram,
+  specialise, windowsDisjoint, windowUniformValues,
 } from './programs';
 import { ensureOnGPU, release, run, WebGLBackend } from './util';
 
@@ -34,8 +35,8 @@ function pool(backend: WebGLBackend, x: TensorInfo, info: backend_util.Conv2DInf
   const vg = variantGeometry(`Pool-${mode}`, g);
   // A packed x (a convolution's output) is read as it is, which spares tfjs's unpacking it. (One variant family
   // for both layouts, so the compiles stay bounded by MAX_VARIANTS geometries.)
-  if (mode === 'max' && vg && backend.texData.get(x.dataId).isPacked) {
-    return run(backend, new MaxPoolPackedProgram(info.outShape as Shape4, g), [x], [[-Infinity]]);
+  if (mode !== 'argmax' && vg && backend.texData.get(x.dataId).isPacked) {
+    return run(backend, new PoolPackedProgram(info.outShape as Shape4, mode, g), [x], [[-Infinity]]);
   }
   return run(backend, new PoolProgram(info.outShape as Shape4, mode, vg), [x], poolUniformValues(g, vg !== null));
 }
@@ -66,20 +67,31 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; at
   return poolForward(backend, AvgPool, x!, info, 'avg');
 }
 
+/**
+ * Disjoint windows: the gradient in one pass that finds each pixel's window itself (PoolGradDirectProgram), or
+ * null. On packed textures when the operand read most is packed (x for 'max', dy for 'avg'; as a convolution's
+ * output and a matrix product's gradient leave them), which spares tfjs's unpacking the inputs and packing dx
+ * for the next op.
+ */
+function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backend_util.Conv2DInfo, dy: TensorInfo,
+  x: TensorInfo): TensorInfo | null {
+  const g = geometryOf(info);
+  if (!windowsDisjoint(g) || !specialise(mode === 'max' ? 'MaxPoolGradDirect' : 'AvgPoolGradDirect', geometryKey(g))) return null;
+  const inputs = mode === 'max' ? [dy, x] : [dy];
+  const program = backend.texData.get(inputs[inputs.length - 1].dataId).isPacked
+    ? new PoolGradDirectPackedProgram(info.inShape as Shape4, mode, g) : new PoolGradDirectProgram(info.inShape as Shape4, mode, g);
+  return run(backend, program, inputs, [[-Infinity]]);
+}
+
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBackend; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   leaveMeasuredClassesToBuiltin(MaxPoolGrad, geometryOf(info));
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
+  const direct = poolGradDirect(backend, 'max', info, dy!, input!);
+  if (direct) return direct;
   const g = geometryOf(info);
-  // Disjoint windows: one pass that finds each pixel's window maximum itself; on packed textures when x is
-  // packed (a convolution's output), which spares tfjs's unpacking x and dy and packing dx for the next op.
-  if (windowsDisjoint(g) && specialise('MaxPoolGradDirect', geometryKey(g))) {
-    const program = backend.texData.get(input!.dataId).isPacked ? new MaxPoolGradPackedProgram(info.inShape as Shape4, g)
-      : new MaxPoolGradDirectProgram(info.inShape as Shape4, g);
-    return run(backend, program, [dy!, input!], [[-Infinity]]);
-  }
   const positions = pool(backend, input!, info, 'argmax');
   try {
     const vg = variantGeometry('PoolGrad-max', g);
@@ -96,6 +108,8 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
   leaveMeasuredClassesToBuiltin(AvgPoolGrad, geometryOf(info));
   ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
+  const direct = poolGradDirect(backend, 'avg', info, dy!, input!);
+  if (direct) return direct;
   const g = geometryOf(info);
   const vg = variantGeometry('PoolGrad-avg', g);
   return run(backend, new PoolGradProgram(info.inShape as Shape4, 'avg', vg, isDilated(g)), [dy!], poolUniformValues(g, vg !== null));

@@ -387,8 +387,11 @@ async function roundOfEverything(h: number, w: number): Promise<void> {
     const y = tf.fused.conv2d({ x: xi, filter: fi, bias: b, activation: 'relu', strides: 1, pad: 'same' });
     const z = tf.conv2d(y, tf.ones([1, 1, 5, 4]), 1, 'valid');
     const n = tf.conv2d(tf.transpose(z, [0, 3, 1, 2]), tf.ones([2, 2, 4, 2]), 1, 'same', 'NCHW');
-    const p = tf.avgPool(tf.maxPool(tf.transpose(n, [0, 2, 3, 1]), 2, 1, 'same'), 3, 2, 'same');
-    return tf.sum(p);
+    const t = tf.transpose(n, [0, 2, 3, 1]);
+    const p = tf.avgPool(tf.maxPool(t, 2, 1, 'same'), 3, 2, 'same');
+    // Disjoint windows too: their gradients' one-pass programs.
+    const q = tf.maxPool(tf.avgPool(t, 2, 2, 'valid'), 2, 2, 'valid');
+    return tf.add(tf.sum(p), tf.sum(q));
   };
   const grads = tf.grads(loss);
   const values = tf.tidy(() => grads([x, f]));
@@ -679,10 +682,11 @@ export async function packedUploadCheck(): Promise<PackedUploadReport> {
 }
 
 /**
- * The programs our MaxPool and MaxPoolGrad run when x and dy are ops' packed outputs, and whether they were
- * packed: the packed programs (MaxPoolGrad's for disjoint windows), nothing packed or unpacked around them.
+ * The programs our MaxPool, MaxPoolGrad, AvgPool and AvgPoolGrad run when x and dy are ops' packed outputs, and
+ * whether they were packed: the packed programs (the gradients' for disjoint windows), nothing packed or
+ * unpacked around them.
  */
-export async function packedMaxPoolPrograms(xShape: number[], filterSize: number[], strides: number[]):
+export async function packedPoolPrograms(xShape: number[], filterSize: number[], strides: number[]):
   Promise<{ programs: string[]; packed: boolean }> {
   await useImpl('oursGL');
   const attrs = { filterSize, strides, pad: 'valid' };
@@ -697,6 +701,8 @@ export async function packedMaxPoolPrograms(xShape: number[], filterSize: number
   try {
     y = tf.engine().runKernel('MaxPool', { x }, attrs);
     tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs).dispose();
+    tf.engine().runKernel('AvgPool', { x }, attrs).dispose();
+    tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, attrs).dispose();
     return { programs: [...log.runs], packed };
   } finally {
     log.stop();

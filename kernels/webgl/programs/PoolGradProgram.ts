@@ -1,6 +1,6 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
 import type { ConvGeometry } from '../../core/geometry';
-import { forEachWindowContaining, Uniform, windowGeometryGlsl } from './glsl';
+import { forEachWindowContaining, Uniform, WINDOW_COUNT_GLSL, windowGeometryGlsl } from './glsl';
 import { poolUniforms } from './PoolProgram';
 
 /**
@@ -28,20 +28,10 @@ export class PoolGradProgram implements GPGPUProgram {
     this.customUniforms = poolUniforms(g !== null);
     const contribution = mode === 'max'
       ? `if (getPos(n, oh, ow, c) == float(fh * filterSize.y + fw)) acc += getDy(n, oh, ow, c);`
-      : `acc += getDy(n, oh, ow, c) /
-           float(inRange(oh * stride.x - padTopLeft.x, filterSize.x, dilation.x, inputSize.x) *
-                 inRange(ow * stride.y - padTopLeft.y, filterSize.y, dilation.y, inputSize.y));`;
+      : 'acc += getDy(n, oh, ow, c) / windowCount(oh, ow);';
     this.userCode = `
       ${windowGeometryGlsl(g)}
-      // How many t in [0, count) have 0 <= start + t·step < size.
-      int inRange(int start, int count, int step, int size) {
-        int tLo = start >= 0 ? 0 : (step - 1 - start) / step;
-        int last = size - 1 - start;
-        if (last < 0) return 0;
-        int tHi = last / step;
-        if (tHi > count - 1) tHi = count - 1;
-        return tHi >= tLo ? tHi - tLo + 1 : 0;
-      }
+      ${mode === 'avg' ? WINDOW_COUNT_GLSL : ''}
       void main() {
         ivec4 o = getOutputCoords();
         int n = o.x; int h = o.y; int w = o.z; int c = o.w;

@@ -14,7 +14,7 @@ export function poolUniforms(specialised: boolean): Uniform[] {
  * The window walk of a pooling forward: `update` runs for every in-bounds
  * pixel value `v` of output (o.x, o.y, o.z, o.w)'s window, at window offset
  * (fh, fw) — with `packed`, `v` is a vec2: channels o.w and o.w + 1. Shared by
- * PoolProgram, MaxPoolGradDirectProgram and their packed versions.
+ * PoolProgram, PoolGradDirectProgram ('max') and their packed versions.
  */
 export function windowWalkGlsl(o: string, update: string, packed = false): string {
   // Packed x: one texel read gives the tap's values for channels o.w and o.w + 1 as the vec2 v.

@@ -223,3 +223,22 @@ export function texelWalkGlsl(): string {
       return ${texture}(tex, (vec2(w.col, w.row) + 0.5) * w.inv);
     }`;
 }
+
+/**
+ * GLSL `float windowCount(int oh, int ow)`: how many of window (oh, ow)'s pixels lie inside the input — what
+ * AvgPool divides by, so what its gradient divides dy by. Needs windowGeometryGlsl's names.
+ */
+export const WINDOW_COUNT_GLSL = `
+      // How many t in [0, count) have 0 <= start + t·step < size.
+      int inRange(int start, int count, int step, int size) {
+        int tLo = start >= 0 ? 0 : (step - 1 - start) / step;
+        int last = size - 1 - start;
+        if (last < 0) return 0;
+        int tHi = last / step;
+        if (tHi > count - 1) tHi = count - 1;
+        return tHi >= tLo ? tHi - tLo + 1 : 0;
+      }
+      float windowCount(int oh, int ow) {
+        return float(inRange(oh * stride.x - padTopLeft.x, filterSize.x, dilation.x, inputSize.x) *
+                     inRange(ow * stride.y - padTopLeft.y, filterSize.y, dilation.y, inputSize.y));
+      }`;
