@@ -230,14 +230,17 @@ const ODD: Array<{ batch: number; layer: Layer }> = [
 
 const TARGETS: Partial<Record<Op, number>> = { Conv2D: 4, Conv2DBackpropFilter: 100 };
 
-function trainCase(batch: number): CaseSpec {
-  // conv forward + dW (the input needs no gradient), two affine layers forward + dW + dx.
-  const convFlops = 2 * 2 * batch * 24 * 24 * 30 * 25;
-  const affineFlops = 3 * 2 * batch * (4320 * 100 + 100 * 10);
+function trainCase(net: 'SimpleConvNet' | 'LeNet', batch: number): CaseSpec {
+  // Multiply-adds per image (outputs × window): forward + dW for the first layer (the input needs no gradient),
+  // forward + dW + dx for the others.
+  const [first, rest, detail] = net === 'SimpleConvNet'
+    ? [24 * 24 * 30 * 25, 100 * 4320 + 10 * 100, `batch ${batch}×28×28×1, softmax cross-entropy`]
+    : [28 * 28 * 6 * 25, 10 * 10 * 16 * 150 + 120 * 400 + 84 * 120 + 10 * 84,
+      `batch ${batch}×28×28×1 padded to 32×32, sigmoid, 2×2 average pools with coefficient and bias, C3 fully connected, softmax cross-entropy`];
   return {
-    id: `SimpleConvNet/b${batch}/train/step`, net: 'SimpleConvNet', layer: 'train', batch, op: 'TrainStep',
-    detail: `forward + backward + SGD update, batch ${batch}×28×28×1, softmax cross-entropy`, work: convFlops + affineFlops,
-    isFlops: true, params: { kind: 'train', batch, learningRate: 0.01 }, seed: seedCounter++, mustRun: true,
+    id: `${net}/b${batch}/train/step`, net, layer: 'train', batch, op: 'TrainStep',
+    detail: `forward + backward + SGD update, ${detail}`, work: 2 * batch * (2 * first + 3 * rest),
+    isFlops: true, params: { kind: 'train', net, batch, learningRate: 0.01 }, seed: seedCounter++, mustRun: true,
   };
 }
 
@@ -307,7 +310,8 @@ export function fullCases(): CaseSpec[] {
     ...ODD.flatMap(({ batch, layer }) => netCases('odd', batch, [layer])),
     ...[1, 8].flatMap((b) => netCases('Depthwise', b, DEPTHWISE)),
     ...netCases('Depthwise', 1, DEPTHWISE_ODD),
-    trainCase(100),
+    trainCase('SimpleConvNet', 100),
+    trainCase('LeNet', 100),
     ...networkCases(),
   ];
 }
@@ -319,7 +323,8 @@ export function quickCases(): CaseSpec[] {
     ...netCases('SimpleConvNet', 8, SIMPLE, TARGETS),
     ...netCases('LeNet', 1, [LENET[1]]),
     ...convCases('odd', 2, { name: 'nchw-stride2', in: [14, 14, 8], filter: [3, 3], outChannels: 8, stride: 2, pad: 'same', dataFormat: 'NCHW' }, ['Conv2D']),
-    trainCase(8),
+    trainCase('SimpleConvNet', 8),
+    trainCase('LeNet', 8),
     ...networkCasesOf({ net: 'MobileNetV1-a0.25-32px', arch: 'mobilenet_v1', alpha: 0.25, size: 32, channels: 3, classes: 10, batches: [2], mode: 'forward' }),
   ];
 }

@@ -98,11 +98,61 @@ function poolRunner(tf: TF, spec: CaseSpec, p: PoolParams): Runner {
   return { run, dispose: () => tf.dispose([x, dy, ...extra]) };
 }
 
+type Variable = ReturnType<TF['variable']>;
+
 /**
- * One SGD step of SimpleConvNet (conv 30@5×5 → relu → maxpool 2×2/2 →
- * affine 100 → relu → affine 10 → softmax cross-entropy) on a batch of
- * 28×28 images. Returns [loss, every gradient flattened] of the step, so the
- * first call's output is comparable across backends (same initial weights).
+ * SimpleConvNet's loss (conv 30@5×5 → relu → maxpool 2×2/2 → affine 100 → relu → affine 10 → softmax
+ * cross-entropy) and its variables.
+ */
+function simpleConvNet(tf: TF, weight: (shape: number[], scale: number) => Variable, n: number,
+  x: tfTypes.Tensor4D, labels: tfTypes.Tensor2D): { vars: Variable[]; loss: () => tfTypes.Scalar } {
+  const vars = [weight([5, 5, 1, 30], 0.2), weight([30], 0.01), weight([12 * 12 * 30, 100], 0.03), weight([100], 0.01),
+    weight([100, 10], 0.2), weight([10], 0.01)];
+  const [W1, b1, W2, b2, W3, b3] = vars;
+  const loss = () => {
+    const c = tf.relu(tf.add(tf.conv2d(x, W1 as tfTypes.Tensor4D, 1, 'valid'), b1));
+    const pooled = tf.maxPool(c as tfTypes.Tensor4D, 2, 2, 'valid');
+    const h = tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [n, 12 * 12 * 30]), W2), b2));
+    const logits = tf.add(tf.matMul(h as tfTypes.Tensor2D, W3), b3);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tfTypes.Scalar;
+  };
+  return { vars, loss };
+}
+
+/**
+ * LeNet-5's loss as src/models/lenet.ts builds it, in tfjs ops (the webgl page has no tfjs-layers): the
+ * 28×28 input zero-padded to 32×32, C1 6@5×5 + sigmoid through tf.fused.conv2d as tfjs-layers calls it (which
+ * tfjs runs unfused under a gradient),
+ * S2 and S4 the sum of each 2×2 block (average pool × 4) times a coefficient plus a bias per map, then a
+ * sigmoid; C3 16@5×5 (connected to all six maps, where the paper's table leaves some out), C5 120@5×5,
+ * F6 84, 10 outputs, softmax cross-entropy.
+ */
+function leNet(tf: TF, weight: (shape: number[], scale: number) => Variable, n: number,
+  x: tfTypes.Tensor4D, labels: tfTypes.Tensor2D): { vars: Variable[]; loss: () => tfTypes.Scalar } {
+  const vars = [weight([5, 5, 1, 6], 0.1), weight([6], 0.01), weight([6], 1), weight([6], 0.01),
+    weight([5, 5, 6, 16], 0.02), weight([16], 0.01), weight([16], 1), weight([16], 0.01),
+    weight([5, 5, 16, 120], 0.006), weight([120], 0.01), weight([120, 84], 0.02), weight([84], 0.01),
+    weight([84, 10], 0.03), weight([10], 0.01)];
+  const [W1, b1, c2, d2, W3, b3, c4, d4, W5, b5, W6, b6, W7, b7] = vars;
+  const subsample = (t: tfTypes.Tensor4D, coef: Variable, bias: Variable) =>
+    tf.sigmoid(tf.add(tf.mul(tf.mul(tf.avgPool(t, 2, 2, 'valid'), 4), coef), bias)) as tfTypes.Tensor4D;
+  const loss = () => {
+    const padded = tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]);
+    const c1 = tf.fused.conv2d({ x: padded, filter: W1 as tfTypes.Tensor4D, strides: 1, pad: 'valid', bias: b1, activation: 'sigmoid' });
+    const s2 = subsample(c1, c2, d2);
+    const c3 = tf.sigmoid(tf.add(tf.conv2d(s2, W3 as tfTypes.Tensor4D, 1, 'valid'), b3)) as tfTypes.Tensor4D;
+    const s4 = subsample(c3, c4, d4);
+    const c5 = tf.fused.conv2d({ x: s4, filter: W5 as tfTypes.Tensor4D, strides: 1, pad: 'valid', bias: b5, activation: 'sigmoid' });
+    const f6 = tf.sigmoid(tf.add(tf.matMul(tf.reshape(c5, [n, 120]), W6), b6));
+    const logits = tf.add(tf.matMul(f6 as tfTypes.Tensor2D, W7), b7);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as tfTypes.Scalar;
+  };
+  return { vars, loss };
+}
+
+/**
+ * One SGD step of SimpleConvNet or LeNet on a batch of 28×28 images. Returns [loss, every gradient
+ * flattened] of the step, so the first call's output is comparable across backends (same initial weights).
  */
 function trainRunner(tf: TF, spec: CaseSpec, p: TrainParams): Runner {
   const next = rng(spec.seed);
@@ -117,20 +167,7 @@ function trainRunner(tf: TF, spec: CaseSpec, p: TrainParams): Runner {
     init.dispose();
     return v;
   };
-  const W1 = weight([5, 5, 1, 30], 0.2);
-  const b1 = weight([30], 0.01);
-  const W2 = weight([12 * 12 * 30, 100], 0.03);
-  const b2 = weight([100], 0.01);
-  const W3 = weight([100, 10], 0.2);
-  const b3 = weight([10], 0.01);
-  const vars = [W1, b1, W2, b2, W3, b3];
-  const loss = () => {
-    const c = tf.relu(tf.add(tf.conv2d(x, W1 as tfTypes.Tensor4D, 1, 'valid'), b1));
-    const pooled = tf.maxPool(c as tfTypes.Tensor4D, 2, 2, 'valid');
-    const h = tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [n, 12 * 12 * 30]), W2), b2));
-    const logits = tf.add(tf.matMul(h as tfTypes.Tensor2D, W3), b3);
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tfTypes.Scalar;
-  };
+  const { vars, loss } = (p.net === 'LeNet' ? leNet : simpleConvNet)(tf, weight, n, x, labels);
   const run = () => {
     const { value, grads } = tf.variableGrads(loss, vars);
     const out = tf.tidy(() => tf.concat([tf.reshape(value, [1]), ...vars.map((v) => tf.reshape(grads[v.name], [-1]))]));

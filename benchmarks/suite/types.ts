@@ -40,6 +40,8 @@ export interface PoolParams {
 
 export interface TrainParams {
   kind: 'train';
+  /** Which network's step (benchmarks/suite/ops.ts): SimpleConvNet (ReLU, max pool) or LeNet (sigmoid, average pools). */
+  net: 'SimpleConvNet' | 'LeNet';
   batch: number;
   learningRate: number;
 }
