@@ -18,7 +18,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import type {
-  Comparison, ConvCase, EnvInfo, KernelCall, LeakReport, MnistResult, PackedUploadReport, PoolCase, SumCase, TiledGemmRun,
+  Comparison, ConvCase, EnvInfo, KernelCall, LeakReport, MnistResult, PackedUploadReport, PoolCase, StepCase, SumCase, TiledGemmRun,
   TilingRun,
 } from './browser/page';
 import { fusedActivationArb, fusedBiasArb, padArb } from './helpers/cases';
@@ -359,6 +359,28 @@ test('Sum over leading axes (bias gradients) agrees with the builtins; other axe
     const h = await call<{ builtin: string[]; ours: string[]; sameValues: boolean }>('programsOf', c, false);
     expect({ ours: h.ours, same: h.sameValues }).toEqual({ ours: h.builtin, same: true });
   }
+}, 120_000);
+
+test('Step (ReLU\'s gradient mask) on a packed x: one packed pass, exactly the builtins\' values', async () => {
+  const cases: StepCase[] = [
+    // SimpleConvNet's conv1 output at batch 2; odd sizes (a half-filled last texel column and row); a vector;
+    // a scalar; tfjs's other alphas (abs's gradient uses −1).
+    { shape: [2, 24, 24, 30], alpha: 0, seed: 1 },
+    { shape: [3, 5, 7, 3], alpha: 0, seed: 2 },
+    { shape: [9], alpha: 0.25, seed: 3 },
+    { shape: [], alpha: 0, seed: 4 },
+    { shape: [5, 11], alpha: -1, seed: 5 },
+  ];
+  for (const c of cases) {
+    const r = await call<{ cmp: Record<string, Comparison>; xPacked: boolean }>('runStepCase', c);
+    const { vsBuiltinGL, vsBuiltinCPU, vsOursCPU } = r.cmp.Step;
+    expect({ c, xPacked: r.xPacked, vsBuiltinGL, vsBuiltinCPU, vsOursCPU })
+      .toEqual({ c, xPacked: true, vsBuiltinGL: 0, vsBuiltinCPU: 0, vsOursCPU: 0 });
+  }
+  // The builtin unpacks x first (its Step program is unpacked); ours reads the packed texels: one program.
+  const runs = await call<{ builtin: string[]; ours: string[] }>('stepPrograms', [2, 24, 24, 30]);
+  expect(runs.ours).toEqual(['[A] -> [2,24,24,30]']);
+  expect(runs.builtin.length).toBeGreaterThan(1);
 }, 120_000);
 
 test('a CPU-made filter and dy are uploaded packed once: later calls pack nothing, and the tensors keep their values for every op', async () => {

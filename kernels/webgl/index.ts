@@ -10,6 +10,7 @@ import {
   fusedDepthwiseConv2DConfig,
 } from './depthwise';
 import { avgPoolConfig, avgPoolGradConfig, maxPoolConfig, maxPoolGradConfig } from './pool';
+import { stepConfig } from './step';
 import { sumConfig } from './sum';
 
 export const webglKernelConfigs: KernelConfig[] = [
@@ -26,4 +27,5 @@ export const webglKernelConfigs: KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   sumConfig,
+  stepConfig,
 ];

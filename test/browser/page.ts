@@ -269,6 +269,51 @@ export async function runSumCase(c: SumCase): Promise<{ cmp: Record<string, Comp
   return { cmp, xPacked };
 }
 
+export interface StepCase {
+  shape: number[];
+  alpha: number;
+  seed: number;
+}
+
+/**
+ * tf.step(x, alpha) on the four implementations, x a packed op output holding NaN, zeros and values either side
+ * (ReLU's gradient mask: tfjs's gradient computes dy · step(x)); also whether x was packed on webgl.
+ */
+export async function runStepCase(c: StepCase): Promise<{ cmp: Record<string, Comparison>; xPacked: boolean }> {
+  const values = randomValues(size(c.shape), rng(c.seed)).map((v, i) => (i % 7 === 3 ? NaN : i % 5 === 1 ? 0 : v));
+  let xPacked = false;
+  const cmp = await compareAll(['Step'], () => {
+    const x = asOpOutput(tf.tensor(values, c.shape));
+    if (tf.getBackend() === 'webgl') xPacked = tf.backend().texData.get(x.dataId).isPacked === true;
+    try {
+      return [tf.step(x, c.alpha)];
+    } finally {
+      x.dispose();
+    }
+  });
+  return { cmp, xPacked };
+}
+
+/** The programs tf.step runs on a packed x (an op's output), with the builtin webgl kernels and with ours. */
+export async function stepPrograms(shape: number[]): Promise<{ builtin: string[]; ours: string[] }> {
+  const out = { builtin: [] as string[], ours: [] as string[] };
+  for (const impl of ['builtinGL', 'oursGL'] as const) {
+    await useImpl(impl);
+    const uploaded = tf.tensor(randomValues(size(shape), rng(5)), shape);
+    const x = asOpOutput(uploaded);
+    const log = logPrograms();
+    try {
+      tf.step(x).dispose();
+      out[impl === 'oursGL' ? 'ours' : 'builtin'] = log.runs.map((p) => p.replace(/ #\d+$/, ''));
+    } finally {
+      log.stop();
+      tf.dispose([uploaded, x]);
+    }
+  }
+  await useImpl('builtinGL');
+  return out;
+}
+
 export interface PoolCase {
   batch: number; inH: number; inW: number; channels: number; filterH: number; filterW: number;
   strides: [number, number];

@@ -66,6 +66,10 @@ export const BUILTIN_ONLY_CASES: BuiltinOnlyCase[] = [
   { name: 'matMul, 0 rows and 0 inner', backends: ['cpu'], run: (tf) => [tf.matMul(tf.zeros([0, 4]), tf.ones([4, 2])), tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 2]))] },
   { name: 'add and sum, size 0', backends: ['cpu'], run: (tf) => [tf.add(tf.zeros([0, 3]), tf.ones([3])), tf.sum(tf.zeros([0, 3]), 0), tf.sum(tf.zeros([2, 0]), 1)] },
   {
+    name: 'step on int32, of size 0, and on an uploaded (unpacked) x', backends: both,
+    run: (tf) => [tf.step(tf.mul(ramp(tf, [3, 4], 'int32'), 1)), tf.step(tf.zeros([0, 3])), tf.step(ramp(tf, [3, 5]), 0.5)],
+  },
+  {
     name: 'sum over leading axes on int32 and bool, of size 0, and over no axes', backends: both,
     run: (tf) => [tf.sum(ramp(tf, [3, 4], 'int32'), 0), tf.sum(tf.greater(ramp(tf, [3, 4]), 0), [0, 1]),
       tf.sum(tf.zeros([0, 3]), 0), tf.sum(ramp(tf, [3, 4]), [])],

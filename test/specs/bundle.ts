@@ -22,7 +22,7 @@ export const SPEC_FILES: Record<'cpu' | 'webgl' | 'wasm', string[]> = {
   webgl: [
     'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
     'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
-    'depthwise_conv2d_test', 'fused/fused_depthwise_conv2d_test', 'sum_test',
+    'depthwise_conv2d_test', 'fused/fused_depthwise_conv2d_test', 'sum_test', 'step_test', 'relu_test',
   ],
   // On wasm ours are the gradients and BatchMatMul: the spec files whose ops (or their gradients) reach them.
   wasm: [

@@ -19,6 +19,7 @@ export { PoolPackedProgram } from './PoolPackedProgram';
 export { PackedCopyProgram } from './PackedCopyProgram';
 export { PoolGradProgram } from './PoolGradProgram';
 export { PoolProgram } from './PoolProgram';
+export { StepPackedProgram } from './StepPackedProgram';
 export { SumRelayoutProgram } from './SumRelayoutProgram';
 export { SumRowsProgram } from './SumRowsProgram';
 export { TransposeProgram } from './TransposeProgram';
