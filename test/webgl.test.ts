@@ -481,7 +481,7 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
     expect([...tiledPrograms].sort()).toEqual(variant.webglVersion === 1 ? []
       : ['GemmReduceTiles4x2', 'GemmTiles4x2nn', 'GemmTiles4x2nt']);
     for (const testCase of pools) results.push({ testCase, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', testCase) });
-    // x and dy packed (MaxPool's packed program, and MaxPoolGrad's for disjoint windows).
+    // x and dy packed (the packed pools, and the gradients' for disjoint windows).
     for (const testCase of pools) {
       results.push({ testCase: { ...testCase, packed: true }, cmp: await callOn<Record<string, Comparison>>(s, 'runPoolCase', { ...testCase, packed: true }) });
     }
@@ -495,11 +495,15 @@ for (const variant of [{ name: 'WebGL1', webglVersion: 1 as const, forceF16: fal
       const testCase: SumCase = { shape: [3, 9, 7, 5], axis: [0, 1, 2], keepDims: false, packed, seed };
       results.push({ testCase, cmp: (await callOn<{ cmp: Record<string, Comparison> }>(s, 'runSumCase', testCase)).cmp });
     }
+    // Step on a packed x (its NaN test is tfjs's isnan, a function of ours on GLSL ES 1.00).
+    const step = await callOn<{ cmp: Record<string, Comparison>; xPacked: boolean }>(s, 'runStepCase', { shape: [3, 5, 7, 3], alpha: 0, seed: 2 });
+    expect(step.xPacked).toBe(true);
+    results.push({ testCase: 'step', cmp: step.cmp });
     const worst = checkComparisons(results, tolerance);
     for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPool', 'MaxPoolGrad',
-      'AvgPool', 'AvgPoolGrad', 'Sum']) expect(worst.has(k)).toBe(true);
+      'AvgPool', 'AvgPoolGrad', 'Sum', 'Step']) expect(worst.has(k)).toBe(true);
     logWorst(`${variant.name} (${s.env.renderer}): ${convs.length} conv (each also tiling 'always') + ${pools.length} pool cases` +
-      `${variant.forceF16 ? '' : ' + 2 tf.grad cases'} + 2 sums`, worst);
+      `${variant.forceF16 ? '' : ' + 2 tf.grad cases'} + 2 sums + 1 step`, worst);
     expect(s.errors).toEqual([]);
   }, 300_000);
 }

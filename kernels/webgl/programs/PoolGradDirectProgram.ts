@@ -9,9 +9,9 @@ export function windowsDisjoint(g: ConvGeometry): boolean {
 }
 
 /**
- * GLSL: the one window (oh, ow) holding pixel (h, w) under windowsDisjoint, and the pixel's offset in it
- * (fhSelf, fwSelf); `${o}Holds` is false when no window holds it. th, tw >= 0: the pixel is inside the
- * input and the padding before it is >= 0. Shared by both layouts' programs.
+ * GLSL along one axis ('x' rows, 'y' columns): the one window `o` holding coordinate `coord` under
+ * windowsDisjoint, and the coordinate's offset `f` in it; `${o}Holds` is false when no window holds it.
+ * (t = coord + padding >= 0: the pixel is inside the input.) Shared by both layouts' programs.
  */
 export function windowOfPixelGlsl(axis: 'x' | 'y', coord: string, o: string, f: string): string {
   return `
