@@ -8,7 +8,8 @@
  * generated for its geometry (sizes, strides, dilations, padding as constants, see ./programs/variants.ts);
  * a family that has used up its variants hands further geometries to the builtin, which compiles one shader
  * per shape too. Channel multiplier 1 (MobileNet's case) runs on packed textures: the forward pass, and the
- * input gradient at stride 1 (the same sum with the filter flipped); other multipliers and strides run the
+ * input gradient at stride 1 (the same sum with the filter flipped); its filter gradient writes a packed texel
+ * of two taps × two channels, reading each value once for both taps. Other multipliers and strides run the
  * unpacked programs. Like tfjs's packed builtin, the packed programs multiply padding columns as zeros
  * (so a non-finite filter value there gives NaN where tfjs's cpu builtin skips the tap); padding rows are skipped.
  *
@@ -30,7 +31,7 @@ import {
 } from '../core/geometry';
 import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
 import {
-  DepthwiseBackpropFilterProgram, DepthwiseBackpropInputProgram, DepthwisePackedProgram, DepthwisePackedSpec,
+  DepthwiseBackpropFilterPairsProgram, DepthwiseBackpropFilterProgram, DepthwiseBackpropInputProgram, DepthwisePackedProgram, DepthwisePackedSpec,
   DepthwiseProgram, EpilogueSpec, geometryKey, specialise,
 } from './programs';
 import { ensureOnGPU, run, view, WebGLBackend } from './util';
@@ -210,6 +211,10 @@ export function depthwiseConv2dNativeBackpropFilter(
   ensureOnGPU(backend, kernel, 'x', x!);
   ensureOnGPU(backend, kernel, 'dy', dy!);
   const multiplier = filterShape[3];
+  if (multiplier === 1) {
+    variant('DepthwiseBackpropFilterPairs', geometryKey(g));
+    return view(run(backend, new DepthwiseBackpropFilterPairsProgram(g), [x!, dy!], []), filterShape);
+  }
   variant('DepthwiseBackpropFilter', `${geometryKey(g)};${multiplier}`);
   return run(backend, new DepthwiseBackpropFilterProgram(g, multiplier), [x!, dy!], []);
 }

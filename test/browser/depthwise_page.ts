@@ -25,7 +25,7 @@ export const DEPTHWISE_KERNELS = ['DepthwiseConv2dNative', 'FusedDepthwiseConv2D
 export function depthwisePrograms(): Record<string, number> {
   const keys = Object.keys(tf.backend().binaryCache);
   const out: Record<string, number> = {};
-  for (const kind of ['DepthwisePacked', 'Depthwise', 'DepthwiseBackpropInput', 'DepthwiseBackpropFilter']) {
+  for (const kind of ['DepthwisePacked', 'Depthwise', 'DepthwiseBackpropInput', 'DepthwiseBackpropFilter', 'DepthwiseBackpropFilterPairs']) {
     out[kind] = keys.filter((k) => k.includes(`// tfjs-im2col ${kind}\n`)).length;
   }
   return out;

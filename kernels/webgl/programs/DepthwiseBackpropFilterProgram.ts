@@ -4,7 +4,7 @@ import { forTo, Uniform } from './glsl';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter, one filter value per fragment (unpacked), any channel multiplier M,
- * dilation 1:
+ * dilation 1 (multiplier 1 runs DepthwiseBackpropFilterPairsProgram):
  * dW[fh, fw, c, q] = Σ_{n, oh, ow} x[n, oh·strideH − padTop + fh, ow·strideW − padLeft + fw, c] · dy[n, oh, ow, c·M + q].
  * Each fragment first works out the output rows and columns whose window puts tap (fh, fw) inside x, then
  * sums over exactly those: no bounds test in the loop. The geometry and shapes are compiled in.

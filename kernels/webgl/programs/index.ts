@@ -1,5 +1,6 @@
 /** Our GPGPU programs for tfjs's webgl backend, one per file; glsl.ts holds what they share. */
 export { Col2imProgram } from './Col2imProgram';
+export { DepthwiseBackpropFilterPairsProgram } from './DepthwiseBackpropFilterPairsProgram';
 export { DepthwiseBackpropFilterProgram } from './DepthwiseBackpropFilterProgram';
 export { DepthwiseBackpropInputProgram } from './DepthwiseBackpropInputProgram';
 export { DepthwisePackedProgram } from './DepthwisePackedProgram';
