@@ -436,6 +436,7 @@ test('no leaks: tensors, GPU bytes and textures flat across calls and tf.grad; I
   // Once every family holds MAX_VARIANTS specialised variants, new shapes compile nothing of ours.
   expect(report.saturatingRounds).toBeLessThanOrEqual(MAX_VARIANTS + 1);
   expect(report.newBinariesKeys).toEqual([]);
+  expect(report.markersUnseen).toEqual([]);
 }, 300_000);
 
 test('the book\'s SimpleConvNet gets 9,890/10,000 on MNIST with our webgl kernels', async () => {

@@ -407,6 +407,8 @@ export interface LeakReport {
   saturatingRounds: number;
   /** Programs of ours compiled by the whole check. */
   ourProgramsCompiled: number;
+  /** Markers of our programs that no compiled program holds (the bound would not be checked for those). */
+  markersUnseen: string[];
 }
 
 function memoryNow(): Record<string, number> {
@@ -476,6 +478,7 @@ export async function leakCheck(rounds: number, maxVariants: number): Promise<Le
     return {
       before, after, newBinariesForNewShapes: ours.length, newBinariesKeys: ours.map((k) => k.slice(0, 120)),
       saturatingRounds, ourProgramsCompiled: ourKeys().length - oursAtStart,
+      markersUnseen: OUR_PROGRAM_MARKERS.filter((m) => !Object.keys(cache).some((k) => k.includes(m))),
     };
   } finally {
     tf.env().set('IS_TEST', wasTest);
@@ -483,7 +486,7 @@ export async function leakCheck(rounds: number, maxVariants: number): Promise<Le
 }
 
 /** Strings that only our shaders contain (our user code is part of the binary cache key). */
-const OUR_PROGRAM_MARKERS = ['colValue(', 'windowInside', 'epilogue(', 'perSplit', 'sumAt('];
+const OUR_PROGRAM_MARKERS = ['colValue(', 'windowInside', 'epilogue(', 'batchesPerSplit', 'sumAt(', 'stepOf('];
 
 // ---------------------------------------------------------------------------
 // The book's SimpleConvNet on MNIST.
