@@ -370,12 +370,15 @@ test('Step (ReLU\'s gradient mask) on a packed x: one packed pass, exactly the b
     { shape: [9], alpha: 0.25, seed: 3 },
     { shape: [], alpha: 0, seed: 4 },
     { shape: [5, 11], alpha: -1, seed: 5 },
+    // Ranks 5 and 6 (tfjs's N-D packed coordinates).
+    { shape: [2, 3, 4, 5, 3], alpha: 0, seed: 6 },
+    { shape: [1, 2, 3, 2, 3, 5], alpha: 0, seed: 7 },
   ];
   for (const c of cases) {
     const r = await call<{ cmp: Record<string, Comparison>; xPacked: boolean }>('runStepCase', c);
-    const { vsBuiltinGL, vsBuiltinCPU, vsOursCPU } = r.cmp.Step;
-    expect({ c, xPacked: r.xPacked, vsBuiltinGL, vsBuiltinCPU, vsOursCPU })
-      .toEqual({ c, xPacked: true, vsBuiltinGL: 0, vsBuiltinCPU: 0, vsOursCPU: 0 });
+    const { vsBuiltinGL, vsBuiltinCPU, vsOursCPU, errors } = r.cmp.Step;
+    expect({ c, xPacked: r.xPacked, vsBuiltinGL, vsBuiltinCPU, vsOursCPU, errors })
+      .toEqual({ c, xPacked: true, vsBuiltinGL: 0, vsBuiltinCPU: 0, vsOursCPU: 0, errors: {} });
   }
   // The builtin unpacks x first (its Step program is unpacked); ours reads the packed texels: one program.
   const runs = await call<{ builtin: string[]; ours: string[] }>('stepPrograms', [2, 24, 24, 30]);
