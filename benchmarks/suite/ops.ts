@@ -121,11 +121,10 @@ function simpleConvNet(tf: TF, weight: (shape: number[], scale: number) => Varia
 
 /**
  * LeNet-5's loss as src/models/lenet.ts builds it, in tfjs ops (the webgl page has no tfjs-layers): the
- * 28×28 input zero-padded to 32×32, C1 6@5×5 + sigmoid through tf.fused.conv2d as tfjs-layers calls it (which
- * tfjs runs unfused under a gradient),
- * S2 and S4 the sum of each 2×2 block (average pool × 4) times a coefficient plus a bias per map, then a
- * sigmoid; C3 16@5×5 (connected to all six maps, where the paper's table leaves some out), C5 120@5×5,
- * F6 84, 10 outputs, softmax cross-entropy.
+ * 28×28 input zero-padded to 32×32; C1 6@5×5 + sigmoid through tf.fused.conv2d, as tfjs-layers calls it
+ * (tfjs runs it unfused under a gradient); S2 and S4 the sum of each 2×2 block (average pool × 4) times a
+ * coefficient plus a bias per map, then a sigmoid; C3 16@5×5 (connected to all six maps, where the paper's
+ * table leaves some out), C5 120@5×5, F6 84, 10 outputs, softmax cross-entropy.
  */
 function leNet(tf: TF, weight: (shape: number[], scale: number) => Variable, n: number,
   x: tfTypes.Tensor4D, labels: tfTypes.Tensor2D): { vars: Variable[]; loss: () => tfTypes.Scalar } {
