@@ -294,26 +294,6 @@ export async function runStepCase(c: StepCase): Promise<{ cmp: Record<string, Co
   return { cmp, xPacked };
 }
 
-/** The programs tf.step runs on a packed x (an op's output), with the builtin webgl kernels and with ours. */
-export async function stepPrograms(shape: number[]): Promise<{ builtin: string[]; ours: string[] }> {
-  const out = { builtin: [] as string[], ours: [] as string[] };
-  for (const impl of ['builtinGL', 'oursGL'] as const) {
-    await useImpl(impl);
-    const uploaded = tf.tensor(randomValues(size(shape), rng(5)), shape);
-    const x = asOpOutput(uploaded);
-    const log = logPrograms();
-    try {
-      tf.step(x).dispose();
-      out[impl === 'oursGL' ? 'ours' : 'builtin'] = log.runs.map((p) => p.replace(/ #\d+$/, ''));
-    } finally {
-      log.stop();
-      tf.dispose([uploaded, x]);
-    }
-  }
-  await useImpl('builtinGL');
-  return out;
-}
-
 export interface PoolCase {
   batch: number; inH: number; inW: number; channels: number; filterH: number; filterW: number;
   strides: [number, number];
@@ -769,19 +749,22 @@ export interface KernelCall {
  * One call of `c` with the builtin webgl kernels and one with ours (the hand-over on, as by default, unless
  * `handover` is false), on the same seeded inputs: the programs
  * each ran (inputs and output shape, in order) and the outputs. Where a call falls in a shape class left to
- * the builtin (kernels/webgl/builtin_classes.ts), ours runs exactly the builtin's programs.
+ * the builtin (kernels/webgl/builtin_classes.ts), ours runs exactly the builtin's programs. The inputs are
+ * uploaded values, or with `packed` ops' packed outputs (asOpOutput).
  */
-export async function programsOf(c: KernelCall, handover = true): Promise<{ builtin: string[]; ours: string[]; sameValues: boolean }> {
+export async function programsOf(c: KernelCall, handover = true, packed = false):
+  Promise<{ builtin: string[]; ours: string[]; sameValues: boolean }> {
   const next = rng(7);
   const values = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, randomValues(size(shape), next)]));
   const once = async (impl: Impl) => {
     await useImpl(impl);
     const log = logPrograms();
     const { runs } = log;
-    const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, shape]) => [name, tf.tensor(values[name], shape)]));
+    const uploaded = Object.entries(c.inputs).map(([name, shape]) => [name, tf.tensor(values[name], shape)]);
+    // Upload the inputs first, so that only the kernel's own programs are listed.
+    for (const [, t] of uploaded) tf.backend().uploadToGPU(t.dataId);
+    const inputs = Object.fromEntries(packed ? uploaded.map(([name, t]) => [name, asOpOutput(t)]) : uploaded);
     try {
-      // Upload the inputs first, so that only the kernel's own programs are listed.
-      for (const t of Object.values(inputs)) tf.backend().uploadToGPU((t as any).dataId);
       runs.length = 0;
       const y = tf.engine().runKernel(c.kernel, inputs, c.attrs);
       const called = [...runs];
@@ -790,7 +773,7 @@ export async function programsOf(c: KernelCall, handover = true): Promise<{ buil
       return { runs: called, out };
     } finally {
       log.stop();
-      Object.values(inputs).forEach((t: any) => t.dispose());
+      tf.dispose([...uploaded.map(([, t]) => t), ...Object.values(inputs)]);
     }
   };
   const b = await once('builtinGL');
