@@ -73,9 +73,8 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; at
  * output and a matrix product's gradient leave them), which spares tfjs's unpacking the inputs and packing dx
  * for the next op.
  */
-function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backend_util.Conv2DInfo, dy: TensorInfo,
-  x: TensorInfo): TensorInfo | null {
-  const g = geometryOf(info);
+function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backend_util.Conv2DInfo, g: ConvGeometry,
+  dy: TensorInfo, x: TensorInfo): TensorInfo | null {
   if (!windowsDisjoint(g) || !specialise(mode === 'max' ? 'MaxPoolGradDirect' : 'AvgPoolGradDirect', geometryKey(g))) return null;
   const inputs = mode === 'max' ? [dy, x] : [dy];
   const program = backend.texData.get(inputs[inputs.length - 1].dataId).isPacked
@@ -86,12 +85,12 @@ function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backen
 export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBackend; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
-  leaveMeasuredClassesToBuiltin(MaxPoolGrad, geometryOf(info));
+  const g = geometryOf(info);
+  leaveMeasuredClassesToBuiltin(MaxPoolGrad, g);
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
-  const direct = poolGradDirect(backend, 'max', info, dy!, input!);
+  const direct = poolGradDirect(backend, 'max', info, g, dy!, input!);
   if (direct) return direct;
-  const g = geometryOf(info);
   const positions = pool(backend, input!, info, 'argmax');
   try {
     const vg = variantGeometry('PoolGrad-max', g);
@@ -106,11 +105,11 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad } } = args;
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
-  leaveMeasuredClassesToBuiltin(AvgPoolGrad, geometryOf(info));
-  ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
-  const direct = poolGradDirect(backend, 'avg', info, dy!, input!);
-  if (direct) return direct;
   const g = geometryOf(info);
+  leaveMeasuredClassesToBuiltin(AvgPoolGrad, g);
+  ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
+  const direct = poolGradDirect(backend, 'avg', info, g, dy!, input!);
+  if (direct) return direct;
   const vg = variantGeometry('PoolGrad-avg', g);
   return run(backend, new PoolGradProgram(info.inShape as Shape4, 'avg', vg, isDilated(g)), [dy!], poolUniformValues(g, vg !== null));
 }

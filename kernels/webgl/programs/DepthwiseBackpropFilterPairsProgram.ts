@@ -1,5 +1,6 @@
 import type { GPGPUProgram } from '@tensorflow/tfjs-backend-webgl';
 import type { ConvGeometry } from '../../core/geometry';
+import { tapOutputRange } from './DepthwiseBackpropFilterProgram';
 import { forTo, Uniform } from './glsl';
 
 /**
@@ -25,12 +26,6 @@ export class DepthwiseBackpropFilterPairsProgram implements GPGPUProgram {
   constructor(g: ConvGeometry) {
     this.outputShape = [g.filterH, g.filterW, g.inC];
     const { inW, outW, strideW, padLeft } = g;
-    // Output rows oh whose window row fh lies inside x: oh·strideH − padTop + fh in [0, inH).
-    const rows = `
-        int ohLo = ${g.padTop} - fh <= 0 ? 0 : (${g.padTop} - fh + ${g.strideH - 1}) / ${g.strideH};
-        int ohTop = ${g.inH - 1 + g.padTop} - fh;
-        int ohHi = ohTop < 0 ? -1 : ohTop / ${g.strideH};
-        if (ohHi > ${g.outH - 1}) ohHi = ${g.outH - 1};`;
     // Reads of channels c and c+1 (c1: the last channel again when c+1 is past the end; its sums are dropped).
     const read = (name: string, n: string, h: string, w: string) =>
       `vec2(get${name}(${n}, ${h}, ${w}, c), get${name}(${n}, ${h}, ${w}, c1))`;
@@ -70,11 +65,11 @@ export class DepthwiseBackpropFilterPairsProgram implements GPGPUProgram {
         int fw = f.y;
         int c = f.z;
         int c1 = c + 1 < ${g.inC} ? c + 1 : c;
-        ${rows}
+        ${tapOutputRange('oh', 'fh', g.padTop, g.strideH, g.inH, g.outH)}
         vec2 tap0 = vec2(0.0);
         vec2 tap1 = vec2(0.0);
         for (int n = 0; n < ${g.batch}; n++) {
-          ${forTo('i', 'ohHi - ohLo + 1')}
+          ${forTo('i', 'ohCount')}
             int oh = ohLo + i;
             int ih = oh * ${g.strideH} - ${g.padTop} + fh;
             ${columns}

@@ -3,6 +3,20 @@ import type { ConvGeometry } from '../../core/geometry';
 import { forTo, Uniform } from './glsl';
 
 /**
+ * GLSL: the outputs `o` along one axis whose window puts tap `f` inside x, 0 <= o·stride − pad + f < size:
+ * o in [${o}Lo, ${o}Hi] = [ceil((pad − f) / stride), floor((size − 1 + pad − f) / stride)] ∩ [0, outSize),
+ * ${o}Count of them (0 or less: none).
+ */
+export function tapOutputRange(o: string, f: string, pad: number, stride: number, size: number, outSize: number): string {
+  return `
+        int ${o}Lo = ${pad} - ${f} <= 0 ? 0 : (${pad} - ${f} + ${stride - 1}) / ${stride};
+        int ${o}Top = ${size - 1 + pad} - ${f};
+        int ${o}Hi = ${o}Top < 0 ? -1 : ${o}Top / ${stride};
+        if (${o}Hi > ${outSize - 1}) ${o}Hi = ${outSize - 1};
+        int ${o}Count = ${o}Hi - ${o}Lo + 1;`;
+}
+
+/**
  * DepthwiseConv2dNativeBackpropFilter, one filter value per fragment (unpacked), any channel multiplier M,
  * dilation 1 (multiplier 1 runs DepthwiseBackpropFilterPairsProgram):
  * dW[fh, fw, c, q] = Σ_{n, oh, ow} x[n, oh·strideH − padTop + fh, ow·strideW − padLeft + fw, c] · dy[n, oh, ow, c·M + q].
@@ -23,13 +37,6 @@ export class DepthwiseBackpropFilterProgram implements GPGPUProgram {
 
   constructor(g: ConvGeometry, multiplier: number) {
     this.outputShape = [g.filterH, g.filterW, g.inC, multiplier];
-    // Outputs o with 0 <= o·stride − pad + f < size: o in [ceil((pad − f) / stride), floor((size − 1 + pad − f) / stride)].
-    const range = (o: string, f: string, pad: number, stride: number, size: number, outSize: number) => `
-        int ${o}Lo = ${pad} - ${f} <= 0 ? 0 : (${pad} - ${f} + ${stride - 1}) / ${stride};
-        int ${o}Top = ${size - 1 + pad} - ${f};
-        int ${o}Hi = ${o}Top < 0 ? -1 : ${o}Top / ${stride};
-        if (${o}Hi > ${outSize - 1}) ${o}Hi = ${outSize - 1};
-        int ${o}Count = ${o}Hi - ${o}Lo + 1;`;
     this.userCode = `
       // tfjs-im2col DepthwiseBackpropFilter
       void main() {
@@ -38,8 +45,8 @@ export class DepthwiseBackpropFilterProgram implements GPGPUProgram {
         int fw = f.y;
         int c = f.z;
         int d = c * ${multiplier} + f.w;
-        ${range('oh', 'fh', g.padTop, g.strideH, g.inH, g.outH)}
-        ${range('ow', 'fw', g.padLeft, g.strideW, g.inW, g.outW)}
+        ${tapOutputRange('oh', 'fh', g.padTop, g.strideH, g.inH, g.outH)}
+        ${tapOutputRange('ow', 'fw', g.padLeft, g.strideW, g.inW, g.outW)}
         int h0 = ohLo * ${g.strideH} - ${g.padTop} + fh;
         int w0 = owLo * ${g.strideW} - ${g.padLeft} + fw;
         float acc = 0.0;
