@@ -4,7 +4,7 @@
  * full table. No scripts, fonts or styles from elsewhere: it opens offline.
  */
 import type { Backend, Impl, Report } from '../suite/types';
-import { DISAGREEMENT, disagreements, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, networkRows, speedup } from './summary';
+import { DISAGREEMENT, disagreements, fmtBytes, fmtErr, fmtMs, fmtPaired, fmtTiming, headlines, median, networkRows, speedup } from './summary';
 
 function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]!));
@@ -130,7 +130,9 @@ export function renderHtml(report: Report): string {
         : '';
       body.push(`<tr class="${esc(m.status)}"><td>${esc(c.spec.id)}</td><td>${esc(c.spec.detail)}</td><td>${esc(m.backend)}</td><td>${esc(m.impl)}</td>` +
         `<td>${esc(fmtTiming(m))}</td><td>${m.stats ? `${esc(fmtMs(m.stats.minMs))}–${esc(fmtMs(m.stats.maxMs))}` : ''}</td>` +
-        `<td>${m.gflops === undefined ? '' : m.gflops.toFixed(2)}</td><td>${s === undefined ? '' : `${s.toFixed(1)}×`}</td>` +
+        `<td>${m.gflops === undefined ? '' : m.gflops.toFixed(2)}</td><td>${s === undefined ? '' : `${s.toFixed(m.backend === 'webgl' ? 2 : 1)}×`}` +
+        `${m.paired ? `<br><small title="paired rounds: geometric mean [${Math.round(m.paired.confidence * 100)} % interval]">${esc(fmtPaired(m.paired))}</small>` : ''}` +
+        `${m.handedToBuiltin ? '<br><small>handed to the builtin</small>' : ''}</td>` +
         `<td>${m.vsBuiltin ? `${fmtErr(m.vsBuiltin.maxAbs)} / ${fmtErr(m.vsBuiltin.maxRel)}` : ''}</td>` +
         `<td>${m.vsReference ? `${fmtErr(m.vsReference.maxAbs)} / ${fmtErr(m.vsReference.maxRel)}` : ''}${m.vsReference && c.referenceSource ? ` <small>(${esc(c.referenceSource)})</small>` : ''}</td>` +
         `<td>${esc(memory)}</td><td>${esc(m.note ?? '')}</td></tr>`);

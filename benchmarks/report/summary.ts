@@ -1,5 +1,6 @@
 /** Derived numbers shared by the terminal table and the HTML report. */
-import type { Backend, CaseResult, Impl, Measurement, Report } from '../suite/types';
+import { CONFIDENCE, verdict } from '../suite/paired';
+import type { Backend, CaseResult, Impl, Measurement, PairedSpeedup, Report } from '../suite/types';
 
 export function find(c: CaseResult, backend: Backend, impl: Impl): Measurement | undefined {
   return c.measurements.find((m) => m.backend === backend && m.impl === impl);
@@ -40,6 +41,7 @@ export function headlines(report: Report): string[] {
     const range = [...byOp.entries()].map(([op, xs]) => `${op} ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}×`);
     lines.push(`${backend}: ours vs builtin, slowest–fastest case per kernel: ${range.join(', ')}`);
   }
+  lines.push(...webglBelowOne(cases));
   const targets = cases.filter((c) => c.spec.target !== undefined);
   for (const c of targets) {
     const s = speedup(c, 'cpu');
@@ -76,6 +78,39 @@ export function headlines(report: Report): string[] {
     }
   }
   return lines;
+}
+
+/** "1.07× [0.98–1.16] n20": the paired speedup, its interval and its rounds. */
+export function fmtPaired(p: PairedSpeedup | undefined): string {
+  return p ? `${p.geomean.toFixed(2)}× [${p.lo.toFixed(2)}–${p.hi.toFixed(2)}] n${p.rounds}` : '';
+}
+
+/**
+ * The webgl cases where ours measured below 1× the builtin (ratio of medians), sorted out: handed to the builtin,
+ * slower beyond noise (the paired interval wholly below 1×), or within noise (the interval holds 1×). Then the
+ * handed calls' own spread: they run the same programs on both sides, so it is what this timing gives for
+ * equal work (an A/A control).
+ */
+export function webglBelowOne(cases: CaseResult[]): string[] {
+  const timed = cases.filter((c) => speedup(c, 'webgl') !== undefined);
+  if (timed.length === 0) return [];
+  const oursOf = (c: CaseResult) => find(c, 'webgl', 'ours')!;
+  const control = timed.map(oursOf).filter((m) => m.handedToBuiltin && m.paired).map((m) => m.paired!.geomean);
+  const controlLine = control.length === 0 ? [] : [`webgl: the ${control.length} calls handed to the builtin (equal work ` +
+    `on both sides) measured ${Math.min(...control).toFixed(2)}–${Math.max(...control).toFixed(2)}× paired (geometric mean ${geomean(control)!.toFixed(2)}×)`];
+  const below = timed.filter((c) => speedup(c, 'webgl')! < 1);
+  if (below.length === 0) return [`webgl: no case below 1.0× (${timed.length} timed)`, ...controlLine];
+  const ours = below.filter((c) => !oursOf(c).handedToBuiltin);
+  const tag = (c: CaseResult) => `${c.spec.id} ${fmtPaired(oursOf(c).paired) || `${speedup(c, 'webgl')!.toFixed(2)}× (no interval)`}`;
+  const slower = ours.filter((c) => !oursOf(c).paired || verdict(oursOf(c).paired!) === 'slower');
+  const noise = ours.filter((c) => !slower.includes(c));
+  const level = `${Math.round(CONFIDENCE * 100)} %`;
+  return [
+    `webgl: ${below.length} of ${timed.length} cases below 1.0× by medians; ${below.length - ours.length} of them handed to the builtin (the same programs ran)`,
+    `webgl: ours slower beyond noise (paired ${level} interval below 1×, or no interval): ${slower.length ? slower.map(tag).join('; ') : 'none'}`,
+    ...(noise.length ? [`webgl: ours below 1.0× by medians, within noise (the ${level} interval holds 1×): ${noise.map(tag).join('; ')}`] : []),
+    ...controlLine,
+  ];
 }
 
 export function fmtMs(ms: number | undefined): string {

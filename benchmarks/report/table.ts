@@ -1,6 +1,7 @@
 /** The terminal report: one table per backend section, a cross-backend table, notes and headlines. */
+import { CONFIDENCE } from '../suite/paired';
 import type { Backend, CaseResult, Measurement, Report } from '../suite/types';
-import { DISAGREEMENT, disagreements, find, fmtBytes, fmtErr, fmtMs, fmtTiming, headlines, median, networkRows, profileLines, speedup } from './summary';
+import { DISAGREEMENT, disagreements, find, fmtBytes, fmtErr, fmtMs, fmtPaired, fmtTiming, headlines, median, networkRows, profileLines, speedup } from './summary';
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -28,15 +29,17 @@ function pairTable(cases: CaseResult[], backend: Backend): string {
     const s = speedup(c, backend);
     const target = backend === 'cpu' && c.spec.target !== undefined && s !== undefined
       ? `≥${c.spec.target}× ${s >= c.spec.target ? 'met' : 'MISSED'}` : '';
+    const webgl = backend === 'webgl';
     return [
-      c.spec.id, work(c), fmtTiming(b), fmtTiming(o), s === undefined ? '' : `${s.toFixed(1)}×`,
+      c.spec.id, work(c), fmtTiming(b), fmtTiming(o), s === undefined ? '' : `${s.toFixed(webgl ? 2 : 1)}×`,
+      ...(webgl ? [o?.handedToBuiltin ? 'handed to builtin' : fmtPaired(o?.paired)] : []),
       o?.gflops === undefined ? '' : o.gflops.toFixed(2),
       o?.vsBuiltin ? `${fmtErr(o.vsBuiltin.maxAbs)}/${fmtErr(o.vsBuiltin.maxRel)}` : '',
       o?.vsReference ? fmtErr(o.vsReference.maxRel) : '', mem(b), mem(o), target,
     ];
   });
-  return table(['case', 'work', 'builtin ms', 'ours ms', 'speedup', 'ours GFLOP/s', 'err vs builtin abs/rel',
-    'rel err vs ref', 'builtin mem', 'ours mem', 'target'], rows);
+  return table(['case', 'work', 'builtin ms', 'ours ms', 'speedup', ...(backend === 'webgl' ? [`paired [${Math.round(CONFIDENCE * 100)} % interval]`] : []),
+    'ours GFLOP/s', 'err vs builtin abs/rel', 'rel err vs ref', 'builtin mem', 'ours mem', 'target'], rows);
 }
 
 function builtinOnlyTable(cases: CaseResult[], backend: Backend): string {

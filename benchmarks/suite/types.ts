@@ -153,6 +153,23 @@ export interface Measurement {
    * page compiles for this call.
    */
   programs?: number;
+  /**
+   * WebGL, ours: the geometric mean of the rounds' paired ratios builtin ÷ ours, with its bootstrap interval
+   * (benchmarks/suite/paired.ts).
+   */
+  paired?: PairedSpeedup;
+  /** WebGL, ours: the call ran only builtin programs (handed to the builtin, see kernels/webgl/builtin_classes.ts). */
+  handedToBuiltin?: boolean;
+}
+
+/** builtin ÷ ours over paired rounds: geometric mean and confidence interval. */
+export interface PairedSpeedup {
+  geomean: number;
+  lo: number;
+  hi: number;
+  rounds: number;
+  /** Of the interval [lo, hi], e.g. 0.95. */
+  confidence: number;
 }
 
 /** Where one call's time goes: tf.profile of the first call after a warm-up, per kernel name. */

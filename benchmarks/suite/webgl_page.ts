@@ -6,10 +6,11 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { measureImpl, MemoryProbe, Outcome, timedCall } from './measure';
+import { medianOf, pairedSpeedup, roundMedians } from './paired';
 import { compare, makeRunner } from './ops';
 import { RateBook, sampleCount, SamplingPlan } from './timing';
 import { BLOCK_CALLS, isShortCall } from './webgl_blocks';
-import type { CaseSpec, Measurement, Stats } from './types';
+import type { CaseSpec, Measurement, PairedSpeedup, Stats } from './types';
 
 declare const tf: any;
 declare const tfjsIm2col: any;
@@ -102,9 +103,8 @@ async function withProgramKeys<T>(keys: Set<string>, fn: () => Promise<T>): Prom
 
 function statsOf(times: number[], first: Stats): Stats {
   const sorted = [...times].sort((a, b) => a - b);
-  const med = (xs: number[]) => (xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
-  const medianMs = med(sorted);
-  const madMs = med(sorted.map((t) => Math.abs(t - medianMs)).sort((a, b) => a - b));
+  const medianMs = medianOf(sorted);
+  const madMs = medianOf(sorted.map((t) => Math.abs(t - medianMs)));
   return {
     medianMs, minMs: sorted[0], maxMs: sorted[sorted.length - 1], madMs, rmePct: 0, samples: times.length,
     firstCallMs: first.firstCallMs, interleaved: true,
@@ -119,18 +119,23 @@ function statsOf(times: number[], first: Stats): Stats {
  * slows the next few calls, which a user who registers once never pays (re-registering ours for every
  * call, calls handed to the builtin, the same programs in both slots, measured 0.81–0.94×); so a call
  * under BLOCK_BELOW_MS (isShortCall) is timed in blocks of BLOCK_CALLS after an untimed call. The number of rounds
- * follows the warm calls' length (the first calls compiled shaders).
+ * follows the warm calls' length (the first calls compiled shaders). Each round also gives one paired ratio
+ * (the medians of its blocks), whence the paired speedup and its interval.
  */
-async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats): Promise<[Stats, Stats]> {
+async function interleave(
+  spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ours: Stats,
+): Promise<{ builtin: Stats; ours: Stats; paired?: PairedSpeedup; handedToBuiltin: boolean }> {
   const runner = makeRunner(tf, spec);
   let short = false;
-  const timeBlock = async (into: number[]) => {
+  const timeBlock = async (into: number[][]) => {
+    const block: number[] = [];
+    into.push(block);
     if (!short) {
-      into.push(await timedCall(runner, 'sync'));
+      block.push(await timedCall(runner, 'sync'));
       return;
     }
     await timedCall(runner, 'sync');
-    for (let i = 0; i < BLOCK_CALLS; i++) into.push(await timedCall(runner, 'sync'));
+    for (let i = 0; i < BLOCK_CALLS; i++) block.push(await timedCall(runner, 'sync'));
   };
   const withOurs = async <T>(fn: () => Promise<T>): Promise<T> => {
     const reg = tfjsIm2col.registerIm2colKernels({ backends: ['webgl'] });
@@ -140,14 +145,19 @@ async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ou
       reg.restore();
     }
   };
-  const timeOurs = (into: number[]) => withOurs(() => timeBlock(into));
-  const b: number[] = [];
-  const o: number[] = [];
+  const timeOurs = (into: number[][]) => withOurs(() => timeBlock(into));
+  const b: number[][] = [];
+  const o: number[][] = [];
+  // The programs the first round's calls run (not the case's set-up, e.g. MaxPoolGrad's forward output).
+  const builtinKeys = new Set<string>();
+  const oursKeys = new Set<string>();
   try {
     const again = () => timedCall(runner, 'sync');
     short = await isShortCall(builtin.medianMs, again) && await isShortCall(ours.medianMs, () => withOurs(again));
     const rounds = sampleCount(plan, builtin.medianMs + ours.medianMs);
-    for (let i = 0; i < rounds; i++) {
+    await withProgramKeys(builtinKeys, () => timeBlock(b));
+    await withOurs(() => withProgramKeys(oursKeys, () => timeBlock(o)));
+    for (let i = 1; i < rounds; i++) {
       if (i % 2 === 0) {
         await timeBlock(b);
         await timeOurs(o);
@@ -159,7 +169,11 @@ async function interleave(spec: CaseSpec, plan: SamplingPlan, builtin: Stats, ou
   } finally {
     runner.dispose();
   }
-  return [statsOf(b, builtin), statsOf(o, ours)];
+  return {
+    builtin: statsOf(b.flat(), builtin), ours: statsOf(o.flat(), ours),
+    handedToBuiltin: oursKeys.size > 0 && [...oursKeys].every((k) => builtinKeys.has(k)),
+    paired: pairedSpeedup(roundMedians(b), roundMedians(o)),
+  };
 }
 
 /**
@@ -189,7 +203,9 @@ export async function runCase(spec: CaseSpec, plan: SamplingPlan): Promise<Measu
   const bs = builtin.measurement.stats;
   const os = ours.measurement.stats;
   if (bs && os && !bs.firstCallOnly && !os.firstCallOnly && builtin.measurement.status === 'ok' && ours.measurement.status === 'ok') {
-    [builtin.measurement.stats, ours.measurement.stats] = await interleave(spec, plan, bs, os);
+    const timed = await interleave(spec, plan, bs, os);
+    builtin.measurement.stats = timed.builtin;
+    Object.assign(ours.measurement, { stats: timed.ours, paired: timed.paired, handedToBuiltin: timed.handedToBuiltin });
     for (const m of [builtin.measurement, ours.measurement]) {
       if (spec.isFlops) m.gflops = spec.work / m.stats!.medianMs / 1e6;
     }
