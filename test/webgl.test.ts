@@ -407,11 +407,14 @@ test('shape classes left to the builtin run exactly its programs (unless the fla
     conv([1, 28, 28, 1], [3, 3, 1, 16], 'same'), // DeepConvNet b1 conv1: < 131,072 multiply-adds, windows of 9 values
     dW([1, 32, 32, 1], [1, 28, 28, 6], [5, 5, 1, 6]), // LeNet b1 C1's filter gradient: 117,600 multiply-adds
     conv([8, 5, 5, 16], [5, 5, 16, 120], 'valid'), // LeNet C5: one output pixel per image
+    conv([1, 8, 8, 32], [3, 3, 32, 64], 'same'), // DeepConvNet b1 conv5: 64 output pixels, windows of 288 values
     pool([2, 28, 28, 8], 'same'), // max pooling whose windows reach into padding, none wholly
     { kernel: 'MaxPool', inputs: { x: [1, 28, 28, 16] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } }, // 12,544 values
   ];
   const ours = [
     conv([1, 32, 32, 1], [5, 5, 1, 6], 'valid'), // LeNet b1 C1: windows of 25 values
+    conv([1, 8, 8, 64], [3, 3, 64, 64], 'same'), // DeepConvNet b1 conv6: 64 output pixels, but windows of 576 values
+    conv([2, 8, 8, 32], [3, 3, 32, 64], 'same'), // DeepConvNet conv5 at batch 2: 128 output pixels
     dW([1, 14, 14, 6], [1, 10, 10, 16], [5, 5, 6, 16]), // LeNet b1 C3's filter gradient: 240,000 multiply-adds
     pool([2, 27, 27, 8], 'valid'), // overlapping 3×3/2 windows inside the input (AlexNet's pools)
     { kernel: 'MaxPool', inputs: { x: [8, 8, 8, 64] }, attrs: { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } }, // 32,768 values
