@@ -3,7 +3,7 @@
  * cases below 1× into handed over, slower beyond noise and within noise (benchmarks/report/summary.ts).
  * The interval is checked against the normal-theory interval of a large sample, computed here independently.
  */
-import { CONFIDENCE, pairedSpeedup, verdict } from '../benchmarks/suite/paired';
+import { CONFIDENCE, MIN_ROUNDS, pairedSpeedup, verdict } from '../benchmarks/suite/paired';
 import { webglBelowOne } from '../benchmarks/report/summary';
 import type { CaseResult, Measurement, PairedSpeedup } from '../benchmarks/suite/types';
 import { mulberry32 } from '../src/random';
@@ -15,11 +15,11 @@ function normals(n: number, mu: number, sigma: number, seed: number): number[] {
 }
 
 test('a constant ratio is the speedup, with an interval of zero width', () => {
-  const p = pairedSpeedup([4, 6, 8], [2, 3, 4])!;
+  const p = pairedSpeedup([4, 6, 8, 10, 12], [2, 3, 4, 5, 6])!;
   expect(p.geomean).toBeCloseTo(2, 12);
   expect(p.lo).toBeCloseTo(2, 12);
   expect(p.hi).toBeCloseTo(2, 12);
-  expect(p.rounds).toBe(3);
+  expect(p.rounds).toBe(5);
   expect(verdict(p)).toBe('faster');
 });
 
@@ -40,13 +40,15 @@ test('the interval matches the normal-theory interval of the mean log ratio on a
 
 test('a few noisy rounds around 1× are noise; rounds that are all slower are slower', () => {
   expect(verdict(pairedSpeedup([10, 9.5, 10.4, 9.8, 10.2], [10, 10, 10, 10, 10])!)).toBe('noise');
-  expect(verdict(pairedSpeedup([9.0, 9.2, 8.9, 9.1], [10, 10, 10, 10])!)).toBe('slower');
+  expect(verdict(pairedSpeedup([9.0, 9.2, 8.9, 9.1, 9.3], [10, 10, 10, 10, 10])!)).toBe('slower');
 });
 
-test('bad rounds: unequal counts are refused by name, one round or a zero time gives no interval', () => {
+test('bad rounds: unequal counts are refused by name; fewer than MIN_ROUNDS rounds or a zero time give no interval', () => {
   expect(() => pairedSpeedup([1, 2], [1])).toThrow(/pairedSpeedup: 2 builtin rounds against 1/);
-  expect(pairedSpeedup([1], [1])).toBeUndefined();
-  expect(pairedSpeedup([1, 0], [1, 1])).toBeUndefined();
+  expect(MIN_ROUNDS).toBe(5);
+  expect(pairedSpeedup([1, 1, 1, 1], [1, 1, 1, 1])).toBeUndefined();
+  expect(pairedSpeedup([1, 1, 1, 1, 1], [1, 1, 1, 1, 1])).toBeDefined();
+  expect(pairedSpeedup([1, 1, 1, 1, 0], [1, 1, 1, 1, 1])).toBeUndefined();
 });
 
 function webglCase(id: string, builtinMs: number, oursMs: number, extra: Partial<Measurement> = {}): CaseResult {

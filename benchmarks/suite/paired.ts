@@ -14,16 +14,19 @@ const RESAMPLES = 4000;
 const SEED = 13;
 export const CONFIDENCE = 0.95;
 
+/** Fewer rounds give no interval: a bootstrap over 2–4 values has only a handful of distinct means. */
+export const MIN_ROUNDS = 5;
+
 /**
  * The paired speedup of rounds `builtinMs[i]` vs `oursMs[i]` (ms of one call each, timed in the same round).
- * Undefined with fewer than two rounds (no interval) or a round without a positive time.
+ * Undefined with fewer than MIN_ROUNDS rounds or a round without a positive time.
  */
 export function pairedSpeedup(builtinMs: number[], oursMs: number[]): PairedSpeedup | undefined {
   if (builtinMs.length !== oursMs.length) {
     throw new Error(`pairedSpeedup: ${builtinMs.length} builtin rounds against ${oursMs.length} of ours; they must pair up`);
   }
   const logRatios = builtinMs.map((b, i) => Math.log(b / oursMs[i]));
-  if (logRatios.length < 2 || !logRatios.every(Number.isFinite)) return undefined;
+  if (logRatios.length < MIN_ROUNDS || !logRatios.every(Number.isFinite)) return undefined;
   const mean = logRatios.reduce((a, x) => a + x, 0) / logRatios.length;
   const [lo, hi] = bootstrapMeanInterval(logRatios);
   return { geomean: Math.exp(mean), lo: Math.exp(lo), hi: Math.exp(hi), rounds: logRatios.length, confidence: CONFIDENCE };
