@@ -124,6 +124,7 @@ describe.each([
       return [c.kernelName, calls.ours - calls.delegated];
     }));
     const idle = Object.entries(computedByUs).filter(([, n]) => !(n > 0)).map(([k]) => k);
+    console.log(`${backend} calls computed by ours: ${JSON.stringify(computedByUs)}`);
     expect(idle).toEqual([]);
   });
 });

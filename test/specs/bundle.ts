@@ -17,12 +17,13 @@ export const SPEC_FILES: Record<'cpu' | 'webgl' | 'wasm', string[]> = {
     'add_test', 'sub_test', 'arithmetic_test', 'relu_test', 'step_test', 'sqrt_test', 'sum_test',
     'clip_by_value_test', 'relu6_test', 'batchnorm_test', 'pad_test', 'concat_test', 'slice_test', 'slice1d_test', 'slice2d_test', 'slice3d_test', 'slice4d_test', 'mean_test', 'softmax_test', 'split_test',
     'depthwise_conv2d_test', 'fused/fused_depthwise_conv2d_test',
-    'tile_test', 'greater_equal_test', 'less_equal_test', 'logical_and_test',
+    'tile_test', 'greater_equal_test', 'less_equal_test', 'logical_and_test', 'norm_test', 'log_sum_exp_test',
   ],
   webgl: [
     'conv1d_test', 'conv2d_test', 'conv2d_transpose_test', 'conv2d_separable_test', 'fused/fused_conv2d_test',
     'max_pool_test', 'avg_pool_test', 'pool_test', 'identity_pool_test',
     'depthwise_conv2d_test', 'fused/fused_depthwise_conv2d_test', 'sum_test', 'step_test', 'relu_test',
+    'add_test', 'sub_test', 'arithmetic_test', 'batchnorm_test', 'norm_test', 'log_sum_exp_test', 'softmax_test',
   ],
   // On wasm ours are the gradients and BatchMatMul: the spec files whose ops (or their gradients) reach them.
   wasm: [
