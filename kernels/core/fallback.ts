@@ -47,8 +47,12 @@ export function builtinOf(kernelName: string, backendName: string): KernelConfig
   return builtins.get(`${backendName}_${kernelName}`);
 }
 
-/** Runs the builtin kernel this package replaced for (kernelName, backend); `why` says what only it handles. */
-function runBuiltin(kernelName: string, backendName: string, args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc> {
+/**
+ * Runs the builtin kernel this package replaced for (kernelName, backend); `why` says what only it handles. Our
+ * kernels reach it by throwing BuiltinOnly (below) or, on the common path of a measured shape class, by calling it
+ * (kernels/webgl/builtin_classes.ts).
+ */
+export function handToBuiltin(kernelName: string, backendName: string, args: Parameters<KernelFunc>[0], why: string): ReturnType<KernelFunc> {
   const config = builtinOf(kernelName, backendName);
   if (config === undefined) {
     throw new KernelInputError(kernelName, `${why}, which only the builtin kernel handles, and no builtin ` +
@@ -65,7 +69,7 @@ export function im2colKernel<Args>(
     try {
       return ours(args as unknown as Args);
     } catch (e) {
-      if (e instanceof BuiltinOnly) return runBuiltin(kernelName, backendName, args, e.why);
+      if (e instanceof BuiltinOnly) return handToBuiltin(kernelName, backendName, args, e.why);
       throw e;
     }
   };

@@ -1,14 +1,14 @@
 /**
  * Shape classes where tfjs's builtin webgl kernel measured faster than ours:
- * calls of such a class go to the builtin (BuiltinOnly, handed over by
- * im2colKernel), so installing ours never makes them slower. Every entry
- * cites the bench run that measured it (benchmarks/README.md, "WebGL: shape
+ * calls of such a class go to the builtin (builtinIfMeasuredFaster, at the
+ * start of each kernel), so installing ours never makes them slower. Every entry
+ * cites the bench run that measured it (benchmarks/README.md, "Shape
  * classes left to the builtin"); a class is only added from a measurement,
  * and only as wide as the cases that measured it.
  */
-import { env } from '@tensorflow/tfjs-core';
-import { windowsLeaveInput } from '../core/fallback';
-import { builtinOnly, colWidth, ConvGeometry, convMacs } from '../core/geometry';
+import { env, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { handToBuiltin, windowsLeaveInput } from '../core/fallback';
+import { colWidth, ConvGeometry, convMacs } from '../core/geometry';
 
 /**
  * The tfjs flag that turns the hand-over off: `tf.env().set(BUILTIN_CLASSES_FLAG, false)` and our webgl
@@ -107,10 +107,17 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
   },
 ];
 
-/** Hands the call to the builtin when its geometry falls in a class the builtin measured faster on. */
-export function leaveMeasuredClassesToBuiltin(kernel: string, g: ConvGeometry): void {
-  if (!env().getBool(BUILTIN_CLASSES_FLAG)) return;
-  for (const c of BUILTIN_CLASSES) {
-    if (c.kernel === kernel && c.applies(g)) builtinOnly(`${c.name}: tfjs's builtin measured faster (${c.measured})`);
-  }
+/**
+ * The builtin's answer to the call when its geometry falls in a class the builtin measured faster on, else
+ * undefined. It is returned, not thrown (BuiltinOnly): these calls are frequent, and a throw made a handed
+ * MaxPool of 8×8×64 cost 33.5–41.3 µs of JavaScript a call against the builtin's 21.0–25.0 µs, where returning
+ * costs 21.0–29.3 µs (Chromium driven by Playwright, which attaches an inspector, 400 calls × 12 rounds, no
+ * read-back).
+ */
+export function builtinIfMeasuredFaster(kernel: string, g: ConvGeometry, args: object): TensorInfo | undefined {
+  if (!env().getBool(BUILTIN_CLASSES_FLAG)) return undefined;
+  const c = BUILTIN_CLASSES.find((k) => k.kernel === kernel && k.applies(g));
+  if (c === undefined) return undefined;
+  const why = `${c.name}: tfjs's builtin measured faster (${c.measured})`;
+  return handToBuiltin(kernel, 'webgl', args as Parameters<KernelFunc>[0], why) as TensorInfo;
 }

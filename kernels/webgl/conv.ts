@@ -15,7 +15,7 @@ import {
 import { isPointwise, windowIsInput } from '../core/conv';
 import { alignsWithChannels, broadcastStrides, checkActivation } from '../core/epilogue';
 import { im2colKernel } from '../core/fallback';
-import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
+import { builtinIfMeasuredFaster } from './builtin_classes';
 import { colWidth, ConvGeometry, convInfoFor, convMacs, geometryOf } from '../core/geometry';
 import { drawToTargets, maxTargets } from './multi_target';
 import {
@@ -193,7 +193,8 @@ export function conv2D(args: { inputs: Conv2DInputs; backend: WebGLBackend; attr
   const { inputs: { x, filter }, backend, attrs } = args;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
-  leaveMeasuredClassesToBuiltin(Conv2D, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(Conv2D, geometryOf(info), args);
+  if (handed) return handed;
   ensureOnGPU(backend, Conv2D, 'x', x!);
   checkInput(backend, Conv2D, 'filter', filter!);
   return convForward(Conv2D, backend, x!, filter!, info, null);
@@ -204,7 +205,8 @@ export function fusedConv2D(args: { inputs: FusedConv2DInputs; backend: WebGLBac
   const { x, filter } = inputs;
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const info = convInfoFor(FusedConv2D, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
-  leaveMeasuredClassesToBuiltin(FusedConv2D, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(FusedConv2D, geometryOf(info), args);
+  if (handed) return handed;
   ensureOnGPU(backend, FusedConv2D, 'x', x!);
   checkInput(backend, FusedConv2D, 'filter', filter!);
   const epilogue = epilogueFor(backend, inputs, attrs, info.outShape, info.dataFormat === 'channelsLast');
@@ -242,7 +244,8 @@ export function conv2DBackpropFilter(
   const { inputs: { x, dy }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
-  leaveMeasuredClassesToBuiltin(Conv2DBackpropFilter, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(Conv2DBackpropFilter, geometryOf(info), args);
+  if (handed) return handed;
   ensureOnGPU(backend, Conv2DBackpropFilter, 'x', x!);
   const g = geometryOf(info);
   // Channels-last, only the packed reduction reads dy; NCHW, the unpacked transpose.
@@ -283,7 +286,8 @@ export function conv2DBackpropInput(
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
-  leaveMeasuredClassesToBuiltin(Conv2DBackpropInput, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(Conv2DBackpropInput, geometryOf(info), args);
+  if (handed) return handed;
   const g = geometryOf(info);
   (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropInput, 'dy', dy!);
   checkInput(backend, Conv2DBackpropInput, 'filter', filter!);

@@ -29,7 +29,7 @@ import { im2colKernel } from '../core/fallback';
 import {
   builtinOnly, checkRank, ConvGeometry, depthwiseInfoFor, geometryOf, KernelInputError,
 } from '../core/geometry';
-import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
+import { builtinIfMeasuredFaster } from './builtin_classes';
 import {
   DepthwiseBackpropFilterPairsProgram, DepthwiseBackpropFilterProgram, DepthwiseBackpropInputProgram, DepthwisePackedProgram, DepthwisePackedSpec,
   DepthwiseProgram, EpilogueSpec, geometryKey, specialise,
@@ -153,7 +153,8 @@ export function depthwiseConv2dNative(
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const kernel = DepthwiseConv2dNative;
   const info = checkedInfo(kernel, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
-  leaveMeasuredClassesToBuiltin(kernel, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(kernel, geometryOf(info), args);
+  if (handed) return handed;
   ensureOnGPU(backend, kernel, 'x', x!);
   ensureOnGPU(backend, kernel, 'filter', filter!);
   return forward(backend, kernel, x!, filter!, info, null);
@@ -167,7 +168,8 @@ export function fusedDepthwiseConv2D(
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   const kernel = FusedDepthwiseConv2D;
   const info = checkedInfo(kernel, x!.shape, filter!.shape, strides, dilations, pad, dimRoundingMode, dataFormat);
-  leaveMeasuredClassesToBuiltin(kernel, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(kernel, geometryOf(info), args);
+  if (handed) return handed;
   ensureOnGPU(backend, kernel, 'x', x!);
   ensureOnGPU(backend, kernel, 'filter', filter!);
   const epilogue = epilogueOf(backend, inputs, attrs, info.outShape);
@@ -184,7 +186,8 @@ export function depthwiseConv2dNativeBackpropInput(
   const info = checkedInfo(kernel, inputShape, filter!.shape, strides, dilations, pad, dimRoundingMode, 'NHWC', dy!.shape);
   const g = geometryOf(info);
   undilatedOnly(g);
-  leaveMeasuredClassesToBuiltin(kernel, g);
+  const handed = builtinIfMeasuredFaster(kernel, g, args);
+  if (handed) return handed;
   ensureOnGPU(backend, kernel, 'dy', dy!);
   ensureOnGPU(backend, kernel, 'filter', filter!);
   const multiplier = filter!.shape[3];
@@ -207,7 +210,8 @@ export function depthwiseConv2dNativeBackpropFilter(
   const info = checkedInfo(kernel, x!.shape, filterShape, strides, dilations, pad, dimRoundingMode, 'NHWC', dy!.shape);
   const g = geometryOf(info);
   undilatedOnly(g);
-  leaveMeasuredClassesToBuiltin(kernel, g);
+  const handed = builtinIfMeasuredFaster(kernel, g, args);
+  if (handed) return handed;
   ensureOnGPU(backend, kernel, 'x', x!);
   ensureOnGPU(backend, kernel, 'dy', dy!);
   const multiplier = filterShape[3];

@@ -9,7 +9,7 @@ import {
   MaxPoolAttrs, MaxPoolGrad, MaxPoolGradAttrs, MaxPoolGradInputs, MaxPoolInputs, TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { im2colKernel } from '../core/fallback';
-import { leaveMeasuredClassesToBuiltin } from './builtin_classes';
+import { builtinIfMeasuredFaster } from './builtin_classes';
 import { checkFloat32, ConvGeometry, geometryOf, poolInfoFor } from '../core/geometry';
 import { isIdentityPool } from '../core/pool';
 import {
@@ -55,7 +55,8 @@ export function maxPool(args: { inputs: MaxPoolInputs; backend: WebGLBackend; at
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(MaxPool, 'x', x!);
   const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  leaveMeasuredClassesToBuiltin(MaxPool, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(MaxPool, geometryOf(info), args);
+  if (handed) return handed;
   return poolForward(backend, MaxPool, x!, info, 'max');
 }
 
@@ -63,7 +64,8 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; at
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(AvgPool, 'x', x!);
   const info = poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  leaveMeasuredClassesToBuiltin(AvgPool, geometryOf(info));
+  const handed = builtinIfMeasuredFaster(AvgPool, geometryOf(info), args);
+  if (handed) return handed;
   return poolForward(backend, AvgPool, x!, info, 'avg');
 }
 
@@ -86,7 +88,8 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBac
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   const g = geometryOf(info);
-  leaveMeasuredClassesToBuiltin(MaxPoolGrad, g);
+  const handed = builtinIfMeasuredFaster(MaxPoolGrad, g, args);
+  if (handed) return handed;
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
   const direct = poolGradDirect(backend, 'max', info, g, dy!, input!);
@@ -106,7 +109,8 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
   const g = geometryOf(info);
-  leaveMeasuredClassesToBuiltin(AvgPoolGrad, g);
+  const handed = builtinIfMeasuredFaster(AvgPoolGrad, g, args);
+  if (handed) return handed;
   ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
   const direct = poolGradDirect(backend, 'avg', info, g, dy!, input!);
   if (direct) return direct;
