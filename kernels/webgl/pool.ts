@@ -25,6 +25,11 @@ function variantGeometry(family: string, g: ConvGeometry): ConvGeometry | null {
   return specialise(family, geometryKey(g)) ? g : null;
 }
 
+/** The tensor is in a packed texture (as a convolution's output is): our pools read it as it is. */
+function isPacked(backend: WebGLBackend, t: TensorInfo): boolean {
+  return backend.texData.get(t.dataId)?.isPacked === true;
+}
+
 /** Values for a pooling program's uniforms: the window geometry (generic variant only), then -Infinity. */
 function poolUniformValues(g: ConvGeometry, specialised: boolean): number[][] {
   return specialised ? [[-Infinity]] : [...windowUniformValues(g), [-Infinity]];
@@ -35,7 +40,7 @@ function pool(backend: WebGLBackend, x: TensorInfo, info: backend_util.Conv2DInf
   const vg = variantGeometry(`Pool-${mode}`, g);
   // A packed x (a convolution's output) is read as it is, which spares tfjs's unpacking it. (One variant family
   // for both layouts, so the compiles stay bounded by MAX_VARIANTS geometries.)
-  if (mode !== 'argmax' && vg && backend.texData.get(x.dataId).isPacked) {
+  if (mode !== 'argmax' && vg && isPacked(backend, x)) {
     return run(backend, new PoolPackedProgram(info.outShape as Shape4, mode, g), [x], [[-Infinity]]);
   }
   return run(backend, new PoolProgram(info.outShape as Shape4, mode, vg), [x], poolUniformValues(g, vg !== null));
@@ -55,7 +60,7 @@ export function maxPool(args: { inputs: MaxPoolInputs; backend: WebGLBackend; at
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(MaxPool, 'x', x!);
   const info = poolInfoFor(MaxPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  const handed = builtinIfMeasuredFaster(MaxPool, geometryOf(info), args);
+  const handed = builtinIfMeasuredFaster(MaxPool, geometryOf(info), args, isPacked(backend, x!));
   if (handed) return handed;
   return poolForward(backend, MaxPool, x!, info, 'max');
 }
@@ -64,7 +69,7 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; at
   const { inputs: { x }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   checkFloat32(AvgPool, 'x', x!);
   const info = poolInfoFor(AvgPool, x!.shape, filterSize, strides, pad, dimRoundingMode);
-  const handed = builtinIfMeasuredFaster(AvgPool, geometryOf(info), args);
+  const handed = builtinIfMeasuredFaster(AvgPool, geometryOf(info), args, isPacked(backend, x!));
   if (handed) return handed;
   return poolForward(backend, AvgPool, x!, info, 'avg');
 }
@@ -79,7 +84,7 @@ function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backen
   dy: TensorInfo, x: TensorInfo): TensorInfo | null {
   if (!windowsDisjoint(g) || !specialise(mode === 'max' ? 'MaxPoolGradDirect' : 'AvgPoolGradDirect', geometryKey(g))) return null;
   const inputs = mode === 'max' ? [dy, x] : [dy];
-  const program = backend.texData.get(inputs[inputs.length - 1].dataId).isPacked
+  const program = isPacked(backend, inputs[inputs.length - 1])
     ? new PoolGradDirectPackedProgram(info.inShape as Shape4, mode, g) : new PoolGradDirectProgram(info.inShape as Shape4, mode, g);
   return run(backend, program, inputs, [[-Infinity]]);
 }
@@ -88,7 +93,7 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBac
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   const g = geometryOf(info);
-  const handed = builtinIfMeasuredFaster(MaxPoolGrad, g, args);
+  const handed = builtinIfMeasuredFaster(MaxPoolGrad, g, args, isPacked(backend, input!));
   if (handed) return handed;
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
@@ -109,7 +114,7 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
   const g = geometryOf(info);
-  const handed = builtinIfMeasuredFaster(AvgPoolGrad, g, args);
+  const handed = builtinIfMeasuredFaster(AvgPoolGrad, g, args, isPacked(backend, dy!));
   if (handed) return handed;
   ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
   const direct = poolGradDirect(backend, 'avg', info, g, dy!, input!);
