@@ -123,8 +123,10 @@ export const BUILTIN_CLASSES: BuiltinClass[] = [
  * read-back).
  *
  * The bench measured every class on uploaded, unpacked inputs. Our pools read a packed operand (a convolution's
- * output) as it is, where tfjs unpacks it first (packed AvgPool 1.17–2.19×, AvgPoolGrad 1.17–1.40× the builtin),
- * so a pool whose operand is packed (`readsPacked`) stays ours: the classes are not measured there.
+ * output) as it is, where tfjs unpacks it first, so a pool whose operand is packed (`readsPacked`) stays ours. On
+ * packed inputs, paired against the builtin: AvgPool 1.17–2.19×, AvgPoolGrad 1.17–1.40×, and in the handed classes'
+ * own shapes (SimpleConvNet b1 pool1, DeepConvNet b1 pool1, b8 pool3) MaxPool 1.40–1.73×, MaxPoolGrad 1.46–1.47×
+ * (20 rounds of 4 calls).
  */
 export function builtinIfMeasuredFaster(kernel: string, g: ConvGeometry, args: object, readsPacked = false): TensorInfo | undefined {
   if (readsPacked || !env().getBool(BUILTIN_CLASSES_FLAG)) return undefined;
