@@ -244,10 +244,10 @@ export function conv2DBackpropFilter(
   const { inputs: { x, dy }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const info = convInfoFor(Conv2DBackpropFilter, x!.shape, filterShape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
-  const handed = builtinIfMeasuredFaster(Conv2DBackpropFilter, geometryOf(info), args);
+  const g = geometryOf(info);
+  const handed = builtinIfMeasuredFaster(Conv2DBackpropFilter, g, args);
   if (handed) return handed;
   ensureOnGPU(backend, Conv2DBackpropFilter, 'x', x!);
-  const g = geometryOf(info);
   // Channels-last, only the packed reduction reads dy; NCHW, the unpacked transpose.
   (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropFilter, 'dy', dy!);
   const K = colWidth(g);
@@ -286,9 +286,9 @@ export function conv2DBackpropInput(
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   const info = convInfoFor(Conv2DBackpropInput, inputShape, filter!.shape, strides, 1, pad, dimRoundingMode, dataFormat, dy!.shape);
-  const handed = builtinIfMeasuredFaster(Conv2DBackpropInput, geometryOf(info), args);
-  if (handed) return handed;
   const g = geometryOf(info);
+  const handed = builtinIfMeasuredFaster(Conv2DBackpropInput, g, args);
+  if (handed) return handed;
   (g.channelsLast ? checkInput : ensureOnGPU)(backend, Conv2DBackpropInput, 'dy', dy!);
   checkInput(backend, Conv2DBackpropInput, 'filter', filter!);
   const K = colWidth(g);

@@ -75,16 +75,23 @@ export function avgPool(args: { inputs: AvgPoolInputs; backend: WebGLBackend; at
 }
 
 /**
+ * The operand a pool gradient reads most: x for 'max' (the window walk), dy for 'avg'. When it is packed (as a
+ * convolution's output and a matrix product's gradient leave them), ours reads packed textures.
+ */
+function mostRead(mode: 'max' | 'avg', dy: TensorInfo, x: TensorInfo): TensorInfo {
+  return mode === 'max' ? x : dy;
+}
+
+/**
  * Disjoint windows: the gradient in one pass that finds each pixel's window itself (PoolGradDirectProgram), or
- * null. On packed textures when the operand read most is packed (x for 'max', dy for 'avg'; as a convolution's
- * output and a matrix product's gradient leave them), which spares tfjs's unpacking the inputs and packing dx
- * for the next op.
+ * null. On packed textures when the operand read most is packed (mostRead), which spares tfjs's unpacking the
+ * inputs and packing dx for the next op.
  */
 function poolGradDirect(backend: WebGLBackend, mode: 'max' | 'avg', info: backend_util.Conv2DInfo, g: ConvGeometry,
   dy: TensorInfo, x: TensorInfo): TensorInfo | null {
   if (!windowsDisjoint(g) || !specialise(mode === 'max' ? 'MaxPoolGradDirect' : 'AvgPoolGradDirect', geometryKey(g))) return null;
   const inputs = mode === 'max' ? [dy, x] : [dy];
-  const program = isPacked(backend, inputs[inputs.length - 1])
+  const program = isPacked(backend, mostRead(mode, dy, x))
     ? new PoolGradDirectPackedProgram(info.inShape as Shape4, mode, g) : new PoolGradDirectProgram(info.inShape as Shape4, mode, g);
   return run(backend, program, inputs, [[-Infinity]]);
 }
@@ -93,7 +100,7 @@ export function maxPoolGrad(args: { inputs: MaxPoolGradInputs; backend: WebGLBac
   const { inputs: { dy, input }, backend, attrs: { filterSize, strides, pad, dimRoundingMode } } = args;
   const info = poolInfoFor(MaxPoolGrad, input!.shape, filterSize, strides, pad, dimRoundingMode, dy!.shape);
   const g = geometryOf(info);
-  const handed = builtinIfMeasuredFaster(MaxPoolGrad, g, args, isPacked(backend, input!));
+  const handed = builtinIfMeasuredFaster(MaxPoolGrad, g, args, isPacked(backend, mostRead('max', dy!, input!)));
   if (handed) return handed;
   ensureOnGPU(backend, MaxPoolGrad, 'dy', dy!);
   ensureOnGPU(backend, MaxPoolGrad, 'input', input!);
@@ -114,7 +121,7 @@ export function avgPoolGrad(args: { inputs: AvgPoolGradInputs; backend: WebGLBac
   checkFloat32(AvgPoolGrad, 'input', input!);
   const info = poolInfoFor(AvgPoolGrad, input!.shape, filterSize, strides, pad, undefined, dy!.shape);
   const g = geometryOf(info);
-  const handed = builtinIfMeasuredFaster(AvgPoolGrad, g, args, isPacked(backend, dy!));
+  const handed = builtinIfMeasuredFaster(AvgPoolGrad, g, args, isPacked(backend, mostRead('avg', dy!, input!)));
   if (handed) return handed;
   ensureOnGPU(backend, AvgPoolGrad, 'dy', dy!);
   const direct = poolGradDirect(backend, 'avg', info, g, dy!, input!);
